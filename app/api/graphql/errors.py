@@ -1,0 +1,51 @@
+"""The `UserError` contract and the mapping from domain errors to payloads."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+import strawberry
+
+from app.errors import DomainError
+from app.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Stable error codes.")
+
+
+@strawberry.type(description="An expected failure: the caller can correct the input and retry.")
+class UserError:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+    @classmethod
+    def from_domain(cls, error: DomainError) -> UserError:
+        return cls(code=error.code, message=error.message, field=error.field)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def payload(
+    payload_cls: Callable[..., R],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Turn a DomainError raised by a mutation resolver into `payload_cls(errors=[...])`."""
+
+    def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(resolver)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await resolver(*args, **kwargs)
+            except DomainError as error:
+                return payload_cls(errors=[UserError.from_domain(error)])
+
+        return wrapper
+
+    return decorate
+
+
+def no_errors() -> list[Any]:
+    return []

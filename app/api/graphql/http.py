@@ -1,0 +1,174 @@
+"""GraphQL over HTTP (GET for queries, POST with JSON) in front of the schema."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import strawberry
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from app.api.auth import principal_for
+from app.api.graphql.context import Context
+from app.api.graphql.documents import analyze
+from app.api.graphql.public import is_public
+from app.api.http.responses import JSONResponse, graphql_error_response
+from app.errors import DomainError
+from app.identity.policy import Unauthenticated
+
+log = logging.getLogger("app.graphql")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+MAX_BODY = 1_000_000
+_QUERY_ONLY = frozenset({OperationType.QUERY})
+_QUERY_OR_MUTATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """Domain errors keep their message and code; unexpected ones are masked."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        formatted = error.formatted
+        formatted["message"] = original.message
+        formatted["extensions"] = {"code": original.code.value, **({"field": original.field} if original.field else {})}
+        return formatted
+    if original is not None and error.path is not None and not isinstance(original, GraphQLError):
+        return {
+            "message": f"Unexpected error (request id {request_id})",
+            "locations": error.formatted.get("locations"),
+            "path": error.path,
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        }
+    return error.formatted
+
+
+class GraphQLEndpoint:
+    def __init__(self, schema: strawberry.Schema, *, introspection: bool, graphiql: bool) -> None:
+        self.schema = schema
+        self.introspection = introspection
+        self.graphiql = graphiql
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        response = await self.handle(request)
+        await response(scope, receive, send)
+
+    async def handle(self, request: Request) -> Response:
+        request_id: str = request.scope.get("state", {}).get("request_id", "-")
+        accept = request.headers.get("accept", "")
+        media_type = GRAPHQL_RESPONSE if GRAPHQL_RESPONSE in accept else "application/json"
+        method = request.method
+        if method == "GET":
+            if self.graphiql and "text/html" in accept and "query" not in request.query_params:
+                return HTMLResponse(get_graphql_ide_html())
+            params = request.query_params
+            body: Any = {
+                "query": params.get("query"),
+                "operationName": params.get("operationName"),
+                "variables": params.get("variables"),
+            }
+            if isinstance(body["variables"], str):
+                try:
+                    body["variables"] = orjson.loads(body["variables"])
+                except orjson.JSONDecodeError:
+                    return self._bad_request("variables is not valid JSON", media_type)
+        elif method == "POST":
+            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if content_type not in ("application/json", GRAPHQL_RESPONSE):
+                return graphql_error_response(
+                    415, "Send GraphQL requests as application/json", "UNSUPPORTED_MEDIA_TYPE", media_type=media_type
+                )
+            length = request.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) > MAX_BODY:
+                return graphql_error_response(413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type)
+            raw = await _read_bounded(request)
+            if raw is None:
+                return graphql_error_response(413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type)
+            try:
+                body = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                return self._bad_request("The body is not valid JSON", media_type)
+        else:
+            return graphql_error_response(
+                405, "GraphQL accepts GET and POST", "METHOD_NOT_ALLOWED", headers={"Allow": "GET, POST"}, media_type=media_type
+            )
+
+        if isinstance(body, list):
+            return self._bad_request("Batched requests are not supported; send one operation per request", media_type)
+        if not isinstance(body, dict):
+            return self._bad_request("The body must be a JSON object", media_type)
+        query, variables, operation_name = body.get("query"), body.get("variables"), body.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            return self._bad_request("query must be a non-empty string", media_type)
+        if variables is not None and not isinstance(variables, dict):
+            return self._bad_request("variables must be an object", media_type)
+        if operation_name is not None and not isinstance(operation_name, str):
+            return self._bad_request("operationName must be a string", media_type)
+
+        operation = analyze(query, operation_name)
+        if operation is not None:
+            if operation.type == "subscription":
+                return self._bad_request("Subscriptions run over the websocket at /graphql", media_type)
+            if operation.type == "mutation" and method == "GET":
+                return graphql_error_response(
+                    405, "Mutations need POST", "METHOD_NOT_ALLOWED", headers={"Allow": "POST"}, media_type=media_type
+                )
+
+        try:
+            principal = await principal_for(request.headers.get("authorization"))
+        except Unauthenticated as error:
+            return _unauthenticated(error.message, media_type)
+        if principal is None and not (
+            operation is not None and is_public(operation.type, operation.root_fields, introspection=self.introspection)
+        ):
+            return _unauthenticated("Authentication required: send Authorization: Bearer <token>", media_type)
+
+        context = Context(principal=principal, request_id=request_id, client_ip=_client_ip(request))
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=_QUERY_ONLY if method == "GET" else _QUERY_OR_MUTATION,
+            )
+        except (InvalidOperationTypeError, CannotGetOperationTypeError) as error:
+            return self._bad_request(str(error) or "Cannot run this operation here", media_type)
+        payload: dict[str, Any] = {"data": result.data}
+        status = 200
+        if result.errors:
+            payload["errors"] = [format_error(e, request_id) for e in result.errors]
+            if result.data is None and media_type == GRAPHQL_RESPONSE:
+                status = 400
+        return JSONResponse(payload, status_code=status, media_type=media_type)
+
+    @staticmethod
+    def _bad_request(message: str, media_type: str) -> Response:
+        return graphql_error_response(400, message, "BAD_REQUEST", media_type=media_type)
+
+
+def _unauthenticated(message: str, media_type: str) -> Response:
+    return graphql_error_response(
+        401, message, "UNAUTHENTICATED", headers={"WWW-Authenticate": "Bearer"}, media_type=media_type
+    )
+
+
+def _client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _read_bounded(request: Request) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,182 @@
+"""GraphQL for users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.graphql.context import Context
+from app.api.graphql.errors import UserError, payload
+from app.api.graphql.relay import Node, PageInfo, page_info, pk_of
+from app.api.graphql.scalars import DateTime
+from app.errors import Forbidden
+from app.identity import service as identity
+from app.identity.models import ApiToken as ApiTokenModel
+from app.identity.models import Role
+from app.identity.models import User as UserModel
+from app.identity.policy import Action, require
+from app.ids import to_global_id
+from app.pagination import Page, decode_cursor, encode_cursor, page_size
+
+UserRole = strawberry.enum(Role, name="UserRole", description="What a user may do.")
+
+
+@strawberry.type
+class User(Node):
+    email: str
+    name: str
+    role: UserRole
+    active: bool
+    created_at: DateTime
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, user: UserModel) -> User:
+        return cls(
+            id=strawberry.ID(to_global_id("User", user.id)),
+            pk=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            active=user.active,
+            created_at=user.created_at,
+        )
+
+
+@strawberry.type
+class ApiToken(Node):
+    name: str
+    prefix: str = strawberry.field(description="The first characters of the secret, to recognise it.")
+    created_at: DateTime
+    expires_at: DateTime | None
+    revoked_at: DateTime | None
+    last_used_at: DateTime | None
+    user_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def user(self, info: Info[Context, None]) -> User | None:
+        row = await info.context.loaders.user.load(self.user_pk)
+        return User.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, token: ApiTokenModel) -> ApiToken:
+        return cls(
+            id=strawberry.ID(to_global_id("ApiToken", token.id)),
+            name=token.name,
+            prefix=token.prefix,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            revoked_at=token.revoked_at,
+            last_used_at=token.last_used_at,
+            user_pk=token.user_id,
+        )
+
+
+@strawberry.type
+class UserEdge:
+    cursor: str
+    node: User
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.input
+class CreateUserInput:
+    email: str
+    name: str
+    role: UserRole
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    user_id: strawberry.ID
+    name: str
+    expires_at: DateTime | None = None
+
+
+@strawberry.type
+class ApiTokenPayload:
+    token: str | None = strawberry.field(default=None, description="The secret. Shown only here, once.")
+    api_token: ApiToken | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    api_token_id: strawberry.ID
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="The user behind the request's token.")
+    async def viewer(self, info: Info[Context, None]) -> User | None:
+        principal = info.context.principal
+        if principal is None:
+            return None
+        row = await info.context.loaders.user.load(principal.user_id)
+        return User.from_model(row) if row else None
+
+    @strawberry.field(description="Users, in creation order.")
+    async def users(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> UserConnection:
+        require(info.context.principal, Action.READ)
+        size = page_size(first, default=50)
+        query = UserModel.all().order_by("id")
+        if after:
+            query = query.filter(id__gt=decode_cursor(after, "user", field="after"))
+        rows = await query.limit(size + 1)
+        items = rows[:size]
+        page = Page(items, [encode_cursor("user", u.id) for u in items], len(rows) > size, after is not None)
+        return UserConnection(
+            edges=[UserEdge(cursor=c, node=User.from_model(u)) for c, u in zip(page.cursors, items, strict=True)],
+            page_info=page_info(page),
+            total_count=await UserModel.all().count(),
+        )
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="Admin: create a user.")
+    @payload(UserPayload)
+    async def create_user(self, info: Info[Context, None], input: CreateUserInput) -> UserPayload:
+        require(info.context.principal, Action.ADMIN)
+        user = await identity.create_user(email=input.email, name=input.name, role=input.role)
+        return UserPayload(user=User.from_model(user))
+
+    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves).")
+    @payload(ApiTokenPayload)
+    async def create_api_token(self, info: Info[Context, None], input: CreateApiTokenInput) -> ApiTokenPayload:
+        principal = require(info.context.principal, Action.READ)
+        user_id = pk_of(input.user_id, "User", field="userId")
+        if user_id != principal.user_id and not principal.is_admin:
+            raise Forbidden("Only admins create tokens for other users", field="userId")
+        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at)
+        return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
+
+    @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")
+    @payload(ApiTokenPayload)
+    async def revoke_api_token(self, info: Info[Context, None], input: RevokeApiTokenInput) -> ApiTokenPayload:
+        principal = require(info.context.principal, Action.READ)
+        token_id = pk_of(input.api_token_id, "ApiToken", field="apiTokenId")
+        owner = await ApiTokenModel.filter(id=token_id).values_list("user_id", flat=True)
+        if owner and owner[0] != principal.user_id and not principal.is_admin:
+            raise Forbidden("Only admins revoke other users' tokens", field="apiTokenId")
+        token = await identity.revoke_token(token_id=token_id)
+        return ApiTokenPayload(api_token=ApiToken.from_model(token))
+
+
+__all__ = ["ApiToken", "IdentityMutation", "IdentityQuery", "User", "UserRole", "datetime"]

@@ -1,0 +1,213 @@
+"""GraphQL types of incidents and their timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.graphql.catalog import Service
+from app.api.graphql.context import Context
+from app.api.graphql.errors import UserError
+from app.api.graphql.identity import User
+from app.api.graphql.relay import Node, PageInfo
+from app.api.graphql.scalars import JSON, DateTime
+from app.ids import to_global_id
+from app.incidents import lifecycle
+from app.incidents.enums import IncidentRole as IncidentRoleEnum
+from app.incidents.enums import Severity as SeverityEnum
+from app.incidents.enums import TimelineKind
+from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
+from app.incidents.models import Incident as IncidentModel
+from app.incidents.models import TimelineEvent as TimelineEventModel
+from app.incidents.queries import event_cursor, timeline_window
+
+Severity = strawberry.enum(SeverityEnum, name="Severity", description="SEV1 is the worst.")
+IncidentStatus = strawberry.enum(IncidentStatusEnum, name="IncidentStatus")
+IncidentRole = strawberry.enum(IncidentRoleEnum, name="IncidentRole")
+TimelineEventKind = strawberry.enum(TimelineKind, name="TimelineEventKind")
+
+
+@strawberry.type
+class TimelineEvent(Node):
+    sequence: int
+    kind: TimelineEventKind
+    occurred_at: DateTime
+    recorded_at: DateTime
+    message: str
+    data: JSON
+    actor_pk: strawberry.Private[int | None]
+    incident_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def actor(self, info: Info[Context, None]) -> User | None:
+        if self.actor_pk is None:
+            return None
+        row = await info.context.loaders.user.load(self.actor_pk)
+        return User.from_model(row) if row else None
+
+    @classmethod
+    def from_model(cls, event: TimelineEventModel) -> TimelineEvent:
+        return cls(
+            id=strawberry.ID(to_global_id("TimelineEvent", event.id)),
+            sequence=event.sequence,
+            kind=_kind(event.kind),
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            message=event.message,
+            data=event.data,
+            actor_pk=event.actor_id,
+            incident_pk=event.incident_id,
+        )
+
+
+def _kind(value: str) -> Any:
+    try:
+        return TimelineKind(value)
+    except ValueError:
+        return value
+
+
+@strawberry.type
+class TimelineEventEdge:
+    cursor: str
+    node: TimelineEvent
+
+
+@strawberry.type
+class TimelineEventConnection:
+    edges: list[TimelineEventEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field(description="The events of this page, without cursors.")
+    def nodes(self) -> list[TimelineEvent]:
+        return [edge.node for edge in self.edges]
+
+
+@strawberry.type
+class IncidentRoleAssignment:
+    role: IncidentRole
+    assigned_at: DateTime
+    user_pk: strawberry.Private[int]
+
+    @strawberry.field
+    async def user(self, info: Info[Context, None]) -> User | None:
+        row = await info.context.loaders.user.load(self.user_pk)
+        return User.from_model(row) if row else None
+
+
+@strawberry.type
+class Incident(Node):
+    number: int
+    reference: str = strawberry.field(description="Human reference such as INC-42.")
+    title: str
+    summary: str
+    severity: Severity
+    status: IncidentStatus
+    private: bool
+    version: int = strawberry.field(description="Changes with every change of the incident's own fields.")
+    declared_at: DateTime
+    acknowledged_at: DateTime | None
+    identified_at: DateTime | None
+    mitigated_at: DateTime | None
+    resolved_at: DateTime | None
+    closed_at: DateTime | None
+    updated_at: DateTime
+    pk: strawberry.Private[int]
+    last_sequence: strawberry.Private[int]
+    merged_into_pk: strawberry.Private[int | None]
+
+    @strawberry.field(description="Statuses this incident may move to next.")
+    def allowed_transitions(self) -> list[IncidentStatus]:
+        return lifecycle.allowed_targets(self.status)
+
+    @strawberry.field
+    async def services(self, info: Info[Context, None]) -> list[Service]:
+        rows = await info.context.loaders.incident_services.load(self.pk)
+        return [Service.from_model(row) for row in rows]
+
+    @strawberry.field(description="Current role holders, one per role.")
+    async def roles(self, info: Info[Context, None]) -> list[IncidentRoleAssignment]:
+        rows = await info.context.loaders.incident_roles.load(self.pk)
+        return [IncidentRoleAssignment(role=r.role, assigned_at=r.assigned_at, user_pk=r.user_id) for r in rows]
+
+    @strawberry.field(description="The incident this one was merged into.")
+    async def merged_into(self, info: Info[Context, None]) -> Incident | None:
+        if self.merged_into_pk is None:
+            return None
+        row = await info.context.loaders.incident.load(self.merged_into_pk)
+        return Incident.from_model(row) if row else None
+
+    @strawberry.field(
+        description=(
+            "The timeline in sequence order. `first`/`after`/`afterSequence` page forward; "
+            "`last`/`before` page backward (`last: 5` is the five newest events)."
+        )
+    )
+    async def timeline(
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        after_sequence: int | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> TimelineEventConnection:
+        window = timeline_window(
+            self.last_sequence, first=first, after=after, after_sequence=after_sequence, last=last, before=before
+        )
+        events = await info.context.loaders.timeline.load((self.pk, window))
+        return TimelineEventConnection(
+            edges=[TimelineEventEdge(cursor=event_cursor(e.sequence), node=TimelineEvent.from_model(e)) for e in events],
+            page_info=PageInfo(
+                has_next_page=window.has_next,
+                has_previous_page=window.has_previous,
+                start_cursor=event_cursor(events[0].sequence) if events else None,
+                end_cursor=event_cursor(events[-1].sequence) if events else None,
+            ),
+            total_count=self.last_sequence,
+        )
+
+    @classmethod
+    def from_model(cls, incident: IncidentModel) -> Incident:
+        return cls(
+            id=strawberry.ID(to_global_id("Incident", incident.id)),
+            pk=incident.id,
+            number=incident.number,
+            reference=incident.reference,
+            title=incident.title,
+            summary=incident.summary,
+            severity=incident.severity,
+            status=incident.status,
+            private=incident.private,
+            version=incident.version,
+            declared_at=incident.declared_at,
+            acknowledged_at=incident.acknowledged_at,
+            identified_at=incident.identified_at,
+            mitigated_at=incident.mitigated_at,
+            resolved_at=incident.resolved_at,
+            closed_at=incident.closed_at,
+            updated_at=incident.updated_at,
+            last_sequence=incident.last_sequence,
+            merged_into_pk=incident.merged_into_id,
+        )
+
+
+@strawberry.type
+class IncidentEdge:
+    cursor: str
+    node: Incident
+
+
+@strawberry.type
+class IncidentPayload:
+    incident: Incident | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TimelineEventPayload:
+    event: TimelineEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)

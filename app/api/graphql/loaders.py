@@ -1,0 +1,64 @@
+"""Per-request DataLoaders: one query per relation per request tick, whatever the page size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from app.catalog.models import Service
+from app.identity.models import User
+from app.identity.policy import Principal
+from app.incidents import queries as incident_queries
+from app.incidents.models import Incident, RoleAssignment, TimelineEvent
+from app.incidents.queries import TimelineWindow
+
+
+class Loaders:
+    def __init__(self, principal: Principal | None) -> None:
+        self.principal = principal
+        self.user = DataLoader(self._users)
+        self.service = DataLoader(self._services)
+        self.incident = DataLoader(self._incidents)
+        self.incident_services = DataLoader(self._incident_services)
+        self.incident_roles = DataLoader(self._incident_roles)
+        self.timeline = DataLoader(self._timeline)
+
+    async def _users(self, ids: Sequence[int]) -> list[User | None]:
+        rows = {row.id: row for row in await User.filter(id__in=list(ids))}
+        return [rows.get(i) for i in ids]
+
+    async def _services(self, ids: Sequence[int]) -> list[Service | None]:
+        rows = {row.id: row for row in await Service.filter(id__in=list(ids))}
+        return [rows.get(i) for i in ids]
+
+    async def _incidents(self, ids: Sequence[int]) -> list[Incident | None]:
+        """Only incidents the requester may see; others load as None."""
+        if self.principal is None:
+            return [None for _ in ids]
+        rows = await incident_queries.get_visible(self.principal, ids)
+        return [rows.get(i) for i in ids]
+
+    async def _incident_services(self, ids: Sequence[int]) -> list[list[Service]]:
+        grouped = await incident_queries.services_by_incident(ids)
+        return [grouped.get(i, []) for i in ids]
+
+    async def _incident_roles(self, ids: Sequence[int]) -> list[list[RoleAssignment]]:
+        grouped = await incident_queries.roles_by_incident(ids)
+        return [grouped.get(i, []) for i in ids]
+
+    async def _timeline(self, keys: Sequence[tuple[int, TimelineWindow]]) -> list[list[TimelineEvent]]:
+        by_incident: dict[int, TimelineWindow] = {}
+        for incident_id, window in keys:
+            known = by_incident.get(incident_id)
+            if known is None:
+                by_incident[incident_id] = window
+            else:  # same incident asked twice in one tick: read the union, slice below
+                by_incident[incident_id] = TimelineWindow(
+                    min(known.low, window.low), max(known.high, window.high), window.last_sequence
+                )
+        grouped = await incident_queries.timeline_events(by_incident)
+        return [
+            [e for e in grouped.get(incident_id, []) if window.low <= e.sequence <= window.high]
+            for incident_id, window in keys
+        ]

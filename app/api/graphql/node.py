@@ -1,0 +1,52 @@
+"""`node(id:)`: fetch any object by its global id, with the same visibility as its own query."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from app.api.graphql.catalog import Service
+from app.api.graphql.context import Context
+from app.api.graphql.identity import ApiToken, User
+from app.api.graphql.incidents.types import Incident, TimelineEvent
+from app.api.graphql.relay import Node
+from app.identity.models import ApiToken as ApiTokenModel
+from app.identity.policy import Action, require
+from app.ids import from_global_id
+from app.incidents.models import TimelineEvent as TimelineEventModel
+
+
+async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None:
+    principal = require(info.context.principal, Action.READ)
+    parsed = from_global_id(global_id)
+    if parsed is None or not parsed[1].isdigit() or len(parsed[1]) > 18:
+        return None
+    type_name, pk = parsed[0], int(parsed[1])
+    loaders = info.context.loaders
+    if type_name == "Incident":
+        incident = await loaders.incident.load(pk)
+        return Incident.from_model(incident) if incident else None
+    if type_name == "User":
+        user = await loaders.user.load(pk)
+        return User.from_model(user) if user else None
+    if type_name == "Service":
+        service = await loaders.service.load(pk)
+        return Service.from_model(service) if service else None
+    if type_name == "TimelineEvent":
+        event = await TimelineEventModel.get_or_none(id=pk)
+        if event is None or await loaders.incident.load(event.incident_id) is None:
+            return None
+        return TimelineEvent.from_model(event)
+    if type_name == "ApiToken":
+        token = await ApiTokenModel.get_or_none(id=pk)
+        if token is None or (token.user_id != principal.user_id and not principal.is_admin):
+            return None
+        return ApiToken.from_model(token)
+    return None
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(description="Any object by its global id.")
+    async def node(self, info: Info[Context, None], id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)

@@ -1,0 +1,35 @@
+"""Scalars: DateTime (ISO 8601, time zone required on input) and JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import NewType
+
+import strawberry
+from strawberry.scalars import JSON
+
+__all__ = ["JSON", "DateTime"]
+
+
+def _serialize(value: datetime) -> str:
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _parse(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO 8601 string")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
+    if parsed.tzinfo is None:
+        raise ValueError("DateTime needs a time zone (for example 2026-01-31T12:00:00Z)")
+    return parsed
+
+
+DateTime = strawberry.scalar(
+    NewType("DateTime", datetime),
+    serialize=_serialize,
+    parse_value=_parse,
+    description="An ISO 8601 date-time with a time zone, returned in UTC (`2026-01-31T12:00:00Z`).",
+)

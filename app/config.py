@@ -1,0 +1,131 @@
+"""Settings read from the environment; a bad value names its variable and stops the start."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A configuration value is unusable; the message names the variable."""
+
+
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FIREBREAK_", extra="ignore", frozen=True)
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    redis_url: str | None = Field(default=None, validation_alias="REDIS_URL")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str | None = None
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    log_level: str = "INFO"
+    env: Literal["production", "development"] = "production"
+    ws_init_timeout: float = Field(default=10.0, gt=0, le=3600)
+    ws_max_operations: int = Field(default=100, ge=1, le=10_000)
+    ws_ping_interval: float = Field(default=20.0, gt=0, le=3600)
+    ws_send_buffer: int = Field(default=256, ge=1, le=100_000)
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+
+    @field_validator("database_url", "redis_url", "public_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in ("sqlite", "postgres", "postgresql", "asyncpg"):
+            raise ValueError("must start with sqlite://, postgres:// or postgresql://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "memory://")):
+            raise ValueError("must start with redis://, rediss:// or memory://")
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            origins = tuple(part.strip() for part in value.split(",") if part.strip())
+            for origin in origins:
+                if origin != "*" and not origin.startswith(("http://", "https://")):
+                    raise ValueError(f"{origin!r} is not an http(s) origin")
+            return origins
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _check_log_level(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip().upper()
+            if value not in _LOG_LEVELS:
+                raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            for alias in ("postgresql://", "asyncpg://"):
+                if url.startswith(alias):
+                    url = "postgres://" + url[len(alias) :]
+            return url
+        return f"sqlite://{(self.data_dir / 'firebreak.sqlite3').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite://")
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "localhost" if self.host in ("0.0.0.0", "::", "127.0.0.1") else self.host
+        return f"http://{host}:{self.port}"
+
+
+_UNPREFIXED = ("DATABASE_URL", "REDIS_URL")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, raising ConfigError naming the bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]).upper() if error["loc"] else "?"
+        name = field if field in _UNPREFIXED else "FIREBREAK_" + field
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )

@@ -1,0 +1,96 @@
+"""Database configuration, connection lifecycle and migrations (Tortoise's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.executor import MigrationExecutor
+
+from app.config import Settings, get_settings
+
+# One Tortoise app per domain, each with its own models and migrations package.
+APPS: dict[str, str] = {
+    "identity": "app.identity",
+    "catalog": "app.catalog",
+    "incidents": "app.incidents",
+}
+
+
+def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]:
+    connection: dict[str, Any] | str = database_url
+    if database_url.startswith("postgres://"):
+        from tortoise.backends.base.config_generator import expand_db_url
+
+        connection = expand_db_url(database_url)
+        connection["credentials"].setdefault("minsize", 1)
+        connection["credentials"].setdefault("maxsize", pool_size)
+    return {
+        "connections": {"default": connection},
+        "apps": {
+            label: {
+                "models": [f"{package}.models"],
+                "migrations": f"{package}.migrations",
+                "default_connection": "default",
+            }
+            for label, package in APPS.items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _settings_config(settings: Settings | None = None) -> dict[str, Any]:
+    settings = settings or get_settings()
+    return tortoise_config(settings.effective_database_url, pool_size=settings.db_pool_size)
+
+
+def __getattr__(name: str) -> Any:
+    # `tortoise makemigrations` reads app.db.TORTOISE_ORM (see pyproject.toml).
+    if name == "TORTOISE_ORM":
+        return _settings_config()
+    raise AttributeError(name)
+
+
+async def init(settings: Settings, *, global_fallback: bool = True) -> None:
+    """Open the ORM (connections are lazy); visible to every task of the process."""
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True) if _uses_data_dir(settings) else None
+    await Tortoise.init(config=_settings_config(settings), _enable_global_fallback=global_fallback)
+
+
+def _uses_data_dir(settings: Settings) -> bool:
+    return settings.database_url is None
+
+
+async def close() -> None:
+    await Tortoise.close_connections()
+    _reset_global_context()
+
+
+def _reset_global_context() -> None:
+    import tortoise.context as tortoise_context
+
+    tortoise_context._global_context = None
+
+
+async def pending_migrations(apps: Sequence[str] | None = None) -> list[str]:
+    """Names of the migrations not yet applied, as `app.name`."""
+    executor = MigrationExecutor(get_connection("default"), _apps_config(apps))
+    plan = await executor.plan(None)
+    return [f"{step.migration.app_label}.{step.migration.name}" for step in plan if not step.backward]
+
+
+async def migrate(apps: Sequence[str] | None = None) -> list[str]:
+    """Apply every pending migration; return what was applied."""
+    pending = await pending_migrations(apps)
+    executor = MigrationExecutor(get_connection("default"), _apps_config(apps))
+    await executor.migrate(None)
+    return pending
+
+
+def _apps_config(apps: Sequence[str] | None) -> dict[str, dict[str, Any]]:
+    config = tortoise_config("sqlite://:memory:")["apps"]
+    return {label: config[label] for label in (apps or config)}

@@ -1,0 +1,78 @@
+"""A demo workspace: people, services and incidents at every stage, seeded into an empty database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import clock
+from app.catalog import service as catalog
+from app.identity import service as identity
+from app.identity.models import Role, User
+from app.identity.policy import Principal
+from app.incidents import service as incidents
+from app.incidents.enums import IncidentRole, Severity
+from app.incidents.lifecycle import IncidentStatus
+
+ADMIN_EMAIL = "admin@firebreak.example"
+
+
+async def seed_if_empty() -> bool:
+    """Seed the demo workspace unless users exist; True when it seeded."""
+    if await User.all().exists():
+        return False
+    admin = await identity.create_user(email=ADMIN_EMAIL, name="Ada Admin", role=Role.ADMIN)
+    rita = await identity.create_user(email="rita@firebreak.example", name="Rita Responder", role=Role.RESPONDER)
+    sam = await identity.create_user(email="sam@firebreak.example", name="Sam Sre", role=Role.RESPONDER)
+    await identity.create_user(email="vic@firebreak.example", name="Vic Viewer", role=Role.VIEWER)
+    services = {
+        name: await catalog.create_service(name=name, description=description, owner_team=team)
+        for name, description, team in (
+            ("checkout", "Cart and order placement", "commerce"),
+            ("payments", "Card authorisation and refunds", "payments"),
+            ("search", "Product search and suggestions", "discovery"),
+            ("auth", "Sign-in and sessions", "identity"),
+        )
+    }
+    actor = Principal(user_id=admin.id, role=Role.ADMIN)
+    old = await incidents.declare_incident(
+        actor=actor,
+        title="Search results empty for some queries",
+        severity=Severity.SEV3,
+        summary="Index rebuild skipped a shard.",
+        service_ids=[services["search"].id],
+    )
+    for status in (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED):
+        await incidents.update_status(actor=actor, incident_id=old.id, status=status, message=f"Now {status.value.lower()}")
+    live = await incidents.declare_incident(
+        actor=actor,
+        title="Checkout errors after payments deploy",
+        severity=Severity.SEV2,
+        summary="5xx on order placement since 14:02 UTC; card authorisations time out.",
+        service_ids=[services["checkout"].id, services["payments"].id],
+    )
+    await incidents.assign_role(actor=actor, incident_id=live.id, role=IncidentRole.INCIDENT_COMMANDER, user_id=rita.id)
+    await incidents.assign_role(actor=actor, incident_id=live.id, role=IncidentRole.TECH_LEAD, user_id=sam.id)
+    await incidents.update_status(actor=actor, incident_id=live.id, status=IncidentStatus.INVESTIGATING)
+    await incidents.add_note(
+        actor=actor,
+        incident_id=live.id,
+        body="Error rate started right after payments v2.31 rolled out.",
+        occurred_at=clock.now() - timedelta(minutes=5),
+    )
+    await incidents.declare_incident(
+        actor=actor,
+        title="Elevated sign-in latency",
+        severity=Severity.SEV4,
+        service_ids=[services["auth"].id],
+    )
+    return True
+
+
+async def demo_token() -> str:
+    """A fresh admin token for this demo run."""
+    admin = await User.filter(email=ADMIN_EMAIL, active=True).first()
+    admin = admin or await User.filter(role=Role.ADMIN, active=True).order_by("id").first()
+    if admin is None:
+        raise identity.NotFound("No active admin user to issue a demo token for")
+    issued = await identity.create_token(user_id=admin.id, name="demo", expires_at=clock.now() + timedelta(days=30))
+    return issued.secret

@@ -1,0 +1,55 @@
+"""Typed domain events, published to the broker only after their transaction commits."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from app.broker import get_broker
+
+log = logging.getLogger(__name__)
+
+FEED_TOPIC = "incidents:feed"
+
+
+def incident_topic(incident_id: int) -> str:
+    return f"incident:{incident_id}"
+
+
+@dataclass
+class Outbox:
+    """Events gathered inside a transaction; sent once it has committed."""
+
+    connection: BaseDBAsyncClient | None = None
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, topic: str, payload: dict[str, Any]) -> None:
+        self.messages.append((topic, payload))
+
+
+@contextlib.asynccontextmanager
+async def unit_of_work() -> AsyncIterator[Outbox]:
+    """A database transaction whose events are published after, and only after, it commits."""
+    outbox = Outbox()
+    async with in_transaction() as connection:
+        outbox.connection = connection
+        yield outbox
+    await publish_all(outbox.messages)
+
+
+async def publish_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    broker = get_broker()
+    if broker is None or not messages:
+        return
+    for topic, payload in messages:
+        try:
+            await broker.publish(topic, orjson.dumps(payload))
+        except Exception:  # the change is committed; subscribers backfill from the database
+            log.exception("publishing to %s failed", topic)

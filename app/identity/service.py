@@ -1,0 +1,118 @@
+"""Users and API tokens: creation, revocation and authentication."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from app import clock
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.identity import tokens
+from app.identity.models import ApiToken, Role, User
+from app.identity.policy import Principal, Unauthenticated
+from app.text import single_line
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def normalize_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise ValidationFailed("email is not a valid address", field="email")
+    return email
+
+
+async def create_user(*, email: str, name: str, role: Role) -> User:
+    """Create a user; the email must be unused."""
+    email = normalize_email(email)
+    name = single_line(name, field="name")
+    if await User.filter(email=email).exists():
+        raise Conflict(f"A user with email {email} already exists", field="email")
+    try:
+        return await User.create(email=email, name=name, role=role)
+    except IntegrityError:
+        raise Conflict(f"A user with email {email} already exists", field="email") from None
+
+
+async def get_user(user_id: int) -> User:
+    user = await User.get_or_none(id=user_id)
+    if user is None:
+        raise NotFound("User not found", field="userId")
+    return user
+
+
+async def user_by_email(email: str) -> User:
+    user = await User.get_or_none(email=email.strip().lower())
+    if user is None:
+        raise NotFound(f"No user with email {email}", field="email")
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+async def create_token(*, user_id: int, name: str, expires_at: datetime | None = None) -> IssuedToken:
+    """Issue a token for a user; the secret is returned here and never again."""
+    user = await get_user(user_id)
+    if not user.active:
+        raise ValidationFailed("The user is deactivated", field="userId")
+    name = single_line(name, field="name", max_length=100)
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            raise ValidationFailed("expiresAt needs a time zone", field="expiresAt")
+        if expires_at <= clock.now():
+            raise ValidationFailed("expiresAt must be in the future", field="expiresAt")
+    secret = tokens.new_secret()
+    token = await ApiToken.create(
+        user=user,
+        name=name,
+        token_hash=tokens.digest(secret),
+        prefix=tokens.display_prefix(secret),
+        expires_at=expires_at,
+    )
+    return IssuedToken(token=token, secret=secret)
+
+
+async def revoke_token(*, token_id: int) -> ApiToken:
+    """Revoke a token at once; revoking twice keeps the first revocation time."""
+    token = await ApiToken.get_or_none(id=token_id)
+    if token is None:
+        raise NotFound("API token not found", field="apiTokenId")
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        await token.save(update_fields=["revoked_at"])
+    return token
+
+
+async def authenticate(secret: str) -> Principal:
+    """The principal behind a bearer secret; Unauthenticated if unknown, expired or revoked."""
+    if not secret.startswith(tokens.PREFIX) or len(secret) > 200:
+        raise Unauthenticated("Invalid token")
+    token = await ApiToken.get_or_none(token_hash=tokens.digest(secret)).select_related("user")
+    now = clock.now()
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("Invalid token")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise Unauthenticated("Token expired")
+    user: User = token.user
+    if not user.active:
+        raise Unauthenticated("Invalid token")
+    if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_RESOLUTION:
+        await ApiToken.filter(id=token.id).update(last_used_at=now)
+    return Principal(user_id=user.id, role=user.role, token_id=token.id)
+
+
+async def token_is_valid(token_id: int) -> bool:
+    """Whether a token still authenticates (checked again on long-lived connections)."""
+    now = clock.now()
+    token = await ApiToken.get_or_none(id=token_id).select_related("user")
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return False
+    return token.expires_at is None or token.expires_at > now

@@ -1,0 +1,172 @@
+"""Reading incidents: visibility, filters, keyset pages and the batch reads behind loaders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+
+from tortoise.expressions import Q, Subquery
+
+from app.catalog.models import Service
+from app.identity.policy import Principal
+from app.incidents.enums import Severity
+from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
+from app.incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.pagination import Page, decode_cursor, encode_cursor, page_size
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    statuses: Sequence[IncidentStatus] = ()
+    severities: Sequence[Severity] = ()
+    service_ids: Sequence[int] = ()
+    open: bool | None = None
+    search: str | None = None
+    extra: Sequence[Q] = field(default_factory=tuple)
+
+
+def visible_to(principal: Principal) -> Q:
+    """Incidents the principal may see: all for admins; otherwise public ones and private
+    ones they declared or hold a role on."""
+    if principal.is_admin:
+        return Q()
+    role_holder = Subquery(RoleAssignment.filter(user_id=principal.user_id).values("incident_id"))
+    return Q(private=False) | Q(created_by_id=principal.user_id) | Q(id__in=role_holder)
+
+
+def _filtered(principal: Principal, flt: IncidentFilter | None) -> list[Q]:
+    conditions = [visible_to(principal)]
+    if flt is None:
+        return conditions
+    if flt.statuses:
+        conditions.append(Q(status__in=list(flt.statuses)))
+    if flt.severities:
+        conditions.append(Q(severity__in=list(flt.severities)))
+    if flt.open is True:
+        conditions.append(Q(status__in=list(OPEN_STATUSES)))
+    elif flt.open is False:
+        conditions.append(~Q(status__in=list(OPEN_STATUSES)))
+    if flt.service_ids:
+        linked = Subquery(IncidentService.filter(service_id__in=list(flt.service_ids)).values("incident_id"))
+        conditions.append(Q(id__in=linked))
+    if flt.search and flt.search.strip():
+        term = flt.search.strip()
+        conditions.append(Q(title__icontains=term) | Q(summary__icontains=term))
+    conditions.extend(flt.extra)
+    return conditions
+
+
+async def list_incidents(
+    principal: Principal, *, first: int | None, after: str | None, flt: IncidentFilter | None
+) -> Page[Incident]:
+    """Newest first (by number)."""
+    size = page_size(first, default=20)
+    conditions = _filtered(principal, flt)
+    if after:
+        conditions.append(Q(number__lt=decode_cursor(after, "incident", field="after")))
+    query = Incident.filter(reduce(lambda a, b: a & b, conditions)).order_by("-number").limit(size + 1)
+    rows = await query
+    items = rows[:size]
+    return Page(
+        items=items,
+        cursors=[encode_cursor("incident", row.number) for row in items],
+        has_next=len(rows) > size,
+        has_previous=after is not None,
+    )
+
+
+async def count_incidents(principal: Principal, flt: IncidentFilter | None) -> int:
+    return await Incident.filter(reduce(lambda a, b: a & b, _filtered(principal, flt))).count()
+
+
+async def get_visible(principal: Principal, incident_ids: Sequence[int]) -> dict[int, Incident]:
+    rows = await Incident.filter(visible_to(principal), id__in=list(incident_ids))
+    return {row.id: row for row in rows}
+
+
+async def by_reference(principal: Principal, reference: str) -> Incident | None:
+    prefix, _, number = reference.strip().upper().partition("-")
+    if prefix != "INC" or not number.isdigit() or len(number) > 18:
+        return None
+    return await Incident.filter(visible_to(principal), number=int(number)).first()
+
+
+async def services_by_incident(incident_ids: Sequence[int]) -> dict[int, list[Service]]:
+    links = await IncidentService.filter(incident_id__in=list(incident_ids)).select_related("service").order_by("id")
+    grouped: dict[int, list[Service]] = defaultdict(list)
+    for link in links:
+        grouped[link.incident_id].append(link.service)
+    return grouped
+
+
+async def roles_by_incident(incident_ids: Sequence[int]) -> dict[int, list[RoleAssignment]]:
+    rows = await RoleAssignment.filter(incident_id__in=list(incident_ids)).order_by("role")
+    grouped: dict[int, list[RoleAssignment]] = defaultdict(list)
+    for row in rows:
+        grouped[row.incident_id].append(row)
+    return grouped
+
+
+@dataclass(frozen=True)
+class TimelineWindow:
+    """A page of one incident's timeline as a sequence range: sequences are contiguous
+    from 1 to `last_sequence`, so a range is exact."""
+
+    low: int  # inclusive
+    high: int  # inclusive; < low means empty
+    last_sequence: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.high < self.last_sequence
+
+    @property
+    def has_previous(self) -> bool:
+        return self.low > 1
+
+
+def timeline_window(
+    last_sequence: int,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    after_sequence: int | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> TimelineWindow:
+    start = 0  # exclusive
+    end = last_sequence + 1  # exclusive
+    if after is not None:
+        start = max(start, decode_cursor(after, "event", field="after"))
+    if after_sequence is not None:
+        start = max(start, after_sequence)
+    if before is not None:
+        end = min(end, decode_cursor(before, "event", field="before"))
+    low, high = start + 1, end - 1
+    if last is not None and first is None:
+        low = max(low, high - page_size(last, default=50, field="last") + 1)
+    else:
+        high = min(high, low + page_size(first, default=50) - 1)
+    return TimelineWindow(low=max(low, 1), high=min(high, last_sequence), last_sequence=last_sequence)
+
+
+def event_cursor(sequence: int) -> str:
+    return encode_cursor("event", sequence)
+
+
+async def timeline_events(windows: dict[int, TimelineWindow]) -> dict[int, list[TimelineEvent]]:
+    """Events of several incidents' windows in one query, each list in sequence order."""
+    ranges = [
+        Q(incident_id=incident_id, sequence__gte=w.low, sequence__lte=w.high)
+        for incident_id, w in windows.items()
+        if w.high >= w.low
+    ]
+    grouped: dict[int, list[TimelineEvent]] = defaultdict(list)
+    if not ranges:
+        return grouped
+    rows = await TimelineEvent.filter(reduce(lambda a, b: a | b, ranges)).order_by("incident_id", "sequence")
+    for row in rows:
+        grouped[row.incident_id].append(row)
+    return grouped

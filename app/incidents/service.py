@@ -1,0 +1,414 @@
+"""Incident commands. Each runs in one transaction, writes its timeline event in it,
+and publishes after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from app import clock
+from app.catalog import service as catalog
+from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from app.events import Outbox, unit_of_work
+from app.identity.models import Role, User
+from app.identity.policy import Action, Principal, require
+from app.ids import to_global_id
+from app.incidents import timeline
+from app.incidents.enums import IncidentRole, Severity, TimelineKind
+from app.incidents.lifecycle import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    IncidentStatus,
+    TransitionRefused,
+    plan_transition,
+)
+from app.incidents.models import Counter, Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.text import TEXT_MAX, multi_line, single_line
+
+UNSET: Any = object()
+_MAX_BACKDATE = timedelta(days=365)
+
+
+async def _next_number(outbox: Outbox) -> int:
+    """The next incident number, gap-free: the counter row stays locked until commit."""
+    conn = outbox.connection
+    bumped = await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
+    if not bumped:
+        try:
+            async with in_transaction() as savepoint:  # the first declare of a database
+                await Counter.create(name="incident", value=1, using_db=savepoint)
+            return 1
+        except IntegrityError:
+            await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
+    counter = await Counter.get(name="incident").using_db(conn)
+    return counter.value
+
+
+async def _locked(outbox: Outbox, incident_id: int, *, field: str = "incidentId") -> Incident:
+    incident = (
+        await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
+    )
+    if incident is None:
+        raise NotFound("Incident not found", field=field)
+    return incident
+
+
+def _check_version(incident: Incident, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != incident.version:
+        raise VersionConflict(
+            f"The incident is at version {incident.version}, not {expected_version}; reload and retry",
+            field="expectedVersion",
+        )
+
+
+async def _save(outbox: Outbox, incident: Incident, fields: Sequence[str]) -> None:
+    await incident.save(
+        update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection
+    )
+
+
+async def declare_incident(
+    *,
+    actor: Principal,
+    title: str,
+    severity: Severity,
+    summary: str = "",
+    service_ids: Sequence[int] = (),
+    private: bool = False,
+    status: IncidentStatus = IncidentStatus.TRIAGE,
+) -> Incident:
+    """Declare an incident; it gets the next number and a DECLARED timeline event."""
+    require(actor, Action.RESPOND)
+    title = single_line(title, field="title")
+    summary = multi_line(summary, field="summary", max_length=TEXT_MAX)
+    if status not in OPEN_STATUSES:
+        raise ValidationFailed("An incident is declared in an open status", field="status")
+    async with unit_of_work() as outbox:
+        services = await catalog.existing_ids(service_ids)
+        now = clock.now()
+        stamps = plan_transition(IncidentStatus.TRIAGE, status, {}, now) if status != IncidentStatus.TRIAGE else {}
+        assert not isinstance(stamps, TransitionRefused)
+        incident = await Incident.create(
+            number=await _next_number(outbox),
+            title=title,
+            summary=summary,
+            severity=severity,
+            status=status,
+            private=private,
+            declared_at=now,
+            updated_at=now,
+            created_by_id=actor.user_id,
+            using_db=outbox.connection,
+            **stamps,
+        )
+        if services:
+            await IncidentService.bulk_create(
+                [IncidentService(incident_id=incident.id, service_id=sid) for sid in services],
+                using_db=outbox.connection,
+            )
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.DECLARED,
+            actor_id=actor.user_id,
+            message=title,
+            data={
+                "severity": severity.value,
+                "status": status.value,
+                "private": private,
+                "serviceIds": [to_global_id("Service", sid) for sid in services],
+            },
+        )
+        await _save(outbox, incident, [])
+    return incident
+
+
+async def update_status(
+    *,
+    actor: Principal,
+    incident_id: int,
+    status: IncidentStatus,
+    message: str | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Move an incident through its lifecycle (merging has its own command)."""
+    require(actor, Action.RESPOND)
+    message = multi_line(message or "", field="message")
+    if status is IncidentStatus.MERGED:
+        raise ValidationFailed("Use mergeIncident to merge an incident", field="status")
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        _check_version(incident, expected_version)
+        previous = incident.status
+        changes = _transition(incident, status)
+        incident.status = status
+        incident.version += 1
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.STATUS_CHANGED,
+            actor_id=actor.user_id,
+            message=message,
+            data={"from": previous.value, "to": status.value},
+        )
+        await _save(outbox, incident, ["status", "version", *changes])
+    return incident
+
+
+def _transition(incident: Incident, target: IncidentStatus) -> dict[str, datetime | None]:
+    stamps = {name: getattr(incident, name) for name in ("acknowledged_at", "identified_at", "mitigated_at", "resolved_at", "closed_at")}
+    plan = plan_transition(IncidentStatus(incident.status), target, stamps, clock.now())
+    if isinstance(plan, TransitionRefused):
+        raise InvalidTransition(plan.message, field="status")
+    for name, value in plan.items():
+        setattr(incident, name, value)
+    return plan
+
+
+async def change_severity(
+    *,
+    actor: Principal,
+    incident_id: int,
+    severity: Severity,
+    message: str | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Change the severity; a change to the same value is a validation error."""
+    require(actor, Action.RESPOND)
+    message = multi_line(message or "", field="message")
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        _check_version(incident, expected_version)
+        previous = Severity(incident.severity)
+        if previous is severity:
+            raise ValidationFailed(f"The incident is already {severity.value}", field="severity")
+        incident.severity = severity
+        incident.version += 1
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.SEVERITY_CHANGED,
+            actor_id=actor.user_id,
+            message=message,
+            data={"from": previous.value, "to": severity.value},
+        )
+        await _save(outbox, incident, ["severity", "version"])
+    return incident
+
+
+async def update_incident(
+    *,
+    actor: Principal,
+    incident_id: int,
+    title: str | None = UNSET,
+    summary: str | None = UNSET,
+    service_ids: Sequence[int] | None = UNSET,
+    expected_version: int | None = None,
+) -> Incident:
+    """Edit title, summary and affected services; one FIELD_CHANGED event lists what changed."""
+    require(actor, Action.RESPOND)
+    if title is not UNSET:
+        title = single_line(title or "", field="title")
+    if summary is not UNSET:
+        summary = multi_line(summary or "", field="summary")
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        _check_version(incident, expected_version)
+        changed: dict[str, dict[str, Any]] = {}
+        fields: list[str] = []
+        if title is not UNSET and title != incident.title:
+            changed["title"] = {"from": incident.title, "to": title}
+            incident.title = title
+            fields.append("title")
+        if summary is not UNSET and summary != incident.summary:
+            changed["summary"] = {"from": incident.summary, "to": summary}
+            incident.summary = summary
+            fields.append("summary")
+        if service_ids is not UNSET and service_ids is not None:
+            wanted = await catalog.existing_ids(service_ids)
+            current = await IncidentService.filter(incident_id=incident.id).using_db(
+                outbox.connection
+            ).values_list("service_id", flat=True)
+            if set(wanted) != set(current):
+                await _replace_services(outbox, incident.id, current, wanted)
+                changed["serviceIds"] = {
+                    "from": [to_global_id("Service", s) for s in current],
+                    "to": [to_global_id("Service", s) for s in wanted],
+                }
+        if not changed:
+            return incident
+        incident.version += 1
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.FIELD_CHANGED,
+            actor_id=actor.user_id,
+            message="Updated " + ", ".join(changed),
+            data={"changes": changed},
+        )
+        await _save(outbox, incident, [*fields, "version"])
+    return incident
+
+
+async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[int], wanted: Sequence[int]) -> None:
+    removed = set(current) - set(wanted)
+    added = [sid for sid in wanted if sid not in set(current)]
+    if removed:
+        await IncidentService.filter(incident_id=incident_id, service_id__in=removed).using_db(
+            outbox.connection
+        ).delete()
+    if added:
+        await IncidentService.bulk_create(
+            [IncidentService(incident_id=incident_id, service_id=sid) for sid in added],
+            using_db=outbox.connection,
+        )
+
+
+async def assign_role(
+    *, actor: Principal, incident_id: int, role: IncidentRole, user_id: int
+) -> Incident:
+    """Give a role to a user; an existing holder hands off (both are on the timeline event)."""
+    require(actor, Action.RESPOND)
+    user = await User.get_or_none(id=user_id)
+    if user is None or not user.active:
+        raise NotFound("User not found", field="userId")
+    if user.role is Role.VIEWER:
+        raise ValidationFailed("Viewers cannot hold incident roles", field="userId")
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        _require_not_terminal(incident)
+        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
+            outbox.connection
+        ).first()
+        if existing is not None and existing.user_id == user.id:
+            return incident
+        now = clock.now()
+        previous_id = existing.user_id if existing is not None else None
+        if existing is not None:
+            existing.user_id = user.id
+            existing.assigned_at = now
+            await existing.save(update_fields=["user_id", "assigned_at"], using_db=outbox.connection)
+        else:
+            await RoleAssignment.create(
+                incident_id=incident.id, role=role, user_id=user.id, assigned_at=now, using_db=outbox.connection
+            )
+        verb = "handed off" if previous_id else "assigned"
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.ROLE_ASSIGNED,
+            actor_id=actor.user_id,
+            message=f"{role.value} {verb} to {user.name}",
+            data={
+                "role": role.value,
+                "userId": to_global_id("User", user.id),
+                "previousUserId": to_global_id("User", previous_id) if previous_id else None,
+                "handoff": previous_id is not None,
+            },
+        )
+        await _save(outbox, incident, [])
+    return incident
+
+
+async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRole) -> Incident:
+    """Leave a role vacant."""
+    require(actor, Action.RESPOND)
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
+            outbox.connection
+        ).first()
+        if existing is None:
+            raise NotFound(f"Nobody holds {role.value} on this incident", field="role")
+        await existing.delete(using_db=outbox.connection)
+        await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.ROLE_UNASSIGNED,
+            actor_id=actor.user_id,
+            message=f"{role.value} unassigned",
+            data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
+        )
+        await _save(outbox, incident, [])
+    return incident
+
+
+async def add_note(
+    *, actor: Principal, incident_id: int, body: str, occurred_at: datetime | None = None
+) -> TimelineEvent:
+    """Add a note; a scribe may back-date it with `occurred_at` (never into the future)."""
+    require(actor, Action.RESPOND)
+    body = multi_line(body, field="body", required=True)
+    if occurred_at is not None:
+        if occurred_at.tzinfo is None:
+            raise ValidationFailed("occurredAt needs a time zone", field="occurredAt")
+        if occurred_at > clock.now():
+            raise ValidationFailed("occurredAt must not be in the future", field="occurredAt")
+    async with unit_of_work() as outbox:
+        incident = await _locked(outbox, incident_id)
+        if occurred_at is not None and occurred_at < incident.declared_at - _MAX_BACKDATE:
+            raise ValidationFailed("occurredAt is more than a year before the incident", field="occurredAt")
+        event = await timeline.append(
+            outbox,
+            incident,
+            TimelineKind.NOTE,
+            actor_id=actor.user_id,
+            message=body,
+            occurred_at=occurred_at,
+            incident_changed=False,
+        )
+        await _save(outbox, incident, [])
+    return event
+
+
+async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id: int) -> Incident:
+    """Merge an open incident into another; both timelines record it."""
+    require(actor, Action.RESPOND)
+    if incident_id == into_incident_id:
+        raise ValidationFailed("An incident cannot be merged into itself", field="intoIncidentId")
+    async with unit_of_work() as outbox:
+        # Lock in id order so two opposite merges cannot deadlock.
+        first, second = sorted((incident_id, into_incident_id))
+        locked = {
+            first: await _locked(outbox, first, field="incidentId" if first == incident_id else "intoIncidentId"),
+            second: await _locked(outbox, second, field="incidentId" if second == incident_id else "intoIncidentId"),
+        }
+        source, target = locked[incident_id], locked[into_incident_id]
+        if target.status in TERMINAL_STATUSES:
+            raise InvalidTransition(
+                f"Cannot merge into {target.reference}: it is {target.status.value}", field="intoIncidentId"
+            )
+        previous = source.status
+        changes = _transition(source, IncidentStatus.MERGED)
+        source.status = IncidentStatus.MERGED
+        source.merged_into_id = target.id
+        source.version += 1
+        await timeline.append(
+            outbox,
+            source,
+            TimelineKind.MERGED,
+            actor_id=actor.user_id,
+            message=f"Merged into {target.reference}",
+            data={"from": previous.value, "to": IncidentStatus.MERGED.value, "intoIncidentId": to_global_id("Incident", target.id), "intoReference": target.reference},
+        )
+        await _save(outbox, source, ["status", "version", "merged_into_id", *changes])
+        await timeline.append(
+            outbox,
+            target,
+            TimelineKind.INCIDENT_MERGED_IN,
+            actor_id=actor.user_id,
+            message=f"{source.reference} merged into this incident",
+            data={"incidentId": to_global_id("Incident", source.id), "reference": source.reference},
+        )
+        await _save(outbox, target, [])
+    return source
+
+
+def _require_not_terminal(incident: Incident) -> None:
+    if incident.status in TERMINAL_STATUSES:
+        raise InvalidTransition(f"{incident.reference} is {incident.status.value}", field="incidentId")

@@ -1,0 +1,109 @@
+"""Timeline events: appending under the incident's lock, and their wire form for subscribers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app import clock
+from app.events import FEED_TOPIC, Outbox, incident_topic
+from app.incidents.enums import TimelineKind
+from app.incidents.lifecycle import IncidentStatus
+from app.incidents.models import Incident, TimelineEvent
+
+# What the incident feed reports for each kind of timeline event (None: not a feed event).
+_FEED_KINDS: dict[str, str | None] = {
+    TimelineKind.DECLARED: "DECLARED",
+    TimelineKind.SEVERITY_CHANGED: "SEVERITY_CHANGED",
+    TimelineKind.FIELD_CHANGED: "UPDATED",
+    TimelineKind.ROLE_ASSIGNED: "UPDATED",
+    TimelineKind.ROLE_UNASSIGNED: "UPDATED",
+    TimelineKind.INCIDENT_MERGED_IN: "UPDATED",
+    TimelineKind.MERGED: "MERGED",
+    TimelineKind.NOTE: None,
+}
+
+
+def feed_kind(kind: str, data: dict[str, Any]) -> str | None:
+    if kind == TimelineKind.STATUS_CHANGED:
+        return "RESOLVED" if data.get("to") == IncidentStatus.RESOLVED.value else "STATUS_CHANGED"
+    return _FEED_KINDS.get(kind, "UPDATED")
+
+
+async def append(
+    outbox: Outbox,
+    incident: Incident,
+    kind: str,
+    *,
+    actor_id: int | None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+    occurred_at: datetime | None = None,
+    incident_changed: bool = True,
+) -> TimelineEvent:
+    """Append one event with the next sequence. The caller holds the incident's row lock
+    and saves the incident (its `last_sequence`) in the same transaction."""
+    now = clock.now()
+    incident.last_sequence += 1
+    incident.updated_at = now
+    event = await TimelineEvent.create(
+        incident_id=incident.id,
+        sequence=incident.last_sequence,
+        kind=str(kind.value if isinstance(kind, TimelineKind) else kind),
+        actor_id=actor_id,
+        occurred_at=occurred_at or now,
+        recorded_at=now,
+        message=message,
+        data=data or {},
+        using_db=outbox.connection,
+    )
+    payload = {
+        "type": "timeline",
+        "incidentId": incident.id,
+        "private": incident.private,
+        "changed": incident_changed,
+        "event": serialize(event),
+    }
+    outbox.add(incident_topic(incident.id), payload)
+    kind_for_feed = feed_kind(event.kind, event.data)
+    if kind_for_feed is not None:
+        outbox.add(
+            FEED_TOPIC,
+            {
+                "type": "feed",
+                "kind": kind_for_feed,
+                "incidentId": incident.id,
+                "private": incident.private,
+                "sequence": event.sequence,
+            },
+        )
+    return event
+
+
+def serialize(event: TimelineEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "incidentId": event.incident_id,
+        "sequence": event.sequence,
+        "kind": event.kind,
+        "actorId": event.actor_id,
+        "occurredAt": event.occurred_at.isoformat(),
+        "recordedAt": event.recorded_at.isoformat(),
+        "message": event.message,
+        "data": event.data,
+    }
+
+
+def deserialize(raw: dict[str, Any]) -> TimelineEvent:
+    """An unsaved model instance equal to the stored event (no database read)."""
+    return TimelineEvent(
+        id=raw["id"],
+        incident_id=raw["incidentId"],
+        sequence=raw["sequence"],
+        kind=raw["kind"],
+        actor_id=raw["actorId"],
+        occurred_at=datetime.fromisoformat(raw["occurredAt"]),
+        recorded_at=datetime.fromisoformat(raw["recordedAt"]),
+        message=raw["message"],
+        data=raw["data"],
+    )

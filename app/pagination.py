@@ -1,0 +1,45 @@
+"""Keyset pagination: opaque cursors over a sort key, page bounds checked in one place."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from app.errors import ValidationFailed
+
+T = TypeVar("T")
+
+MAX_PAGE = 100
+
+
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, kind: str, *, field: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != kind or not value.lstrip("-").isdigit():
+            raise ValueError
+        return int(value)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValidationFailed(f"{field} is not a valid cursor", field=field) from None
+
+
+def page_size(value: int | None, *, default: int, field: str = "first") -> int:
+    if value is None:
+        return default
+    if not 0 <= value <= MAX_PAGE:
+        raise ValidationFailed(f"{field} must be between 0 and {MAX_PAGE}", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
