@@ -81,7 +81,7 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Interface to bind (FIREBREAK_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (FIREBREAK_PORT, default 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, envvar="FIREBREAK_WORKERS", help="Worker processes (FIREBREAK_WORKERS).")
 @fail_cleanly
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API. Refuses to start while migrations are pending."""

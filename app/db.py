@@ -72,8 +72,11 @@ async def close() -> None:
 
 def _reset_global_context() -> None:
     import tortoise.context as tortoise_context
+    from tortoise.backends.base.executor import EXECUTOR_CACHE
 
     tortoise_context._global_context = None
+    # Statements are cached per connection name; a later init may use another dialect.
+    EXECUTOR_CACHE.clear()
 
 
 async def pending_migrations(apps: Sequence[str] | None = None) -> list[str]:

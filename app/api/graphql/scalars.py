@@ -8,7 +8,9 @@ from typing import NewType
 import strawberry
 from strawberry.scalars import JSON
 
-__all__ = ["JSON", "DateTime"]
+__all__ = ["JSON", "SCALAR_MAP", "DateTime"]
+
+DateTime = NewType("DateTime", datetime)
 
 
 def _serialize(value: datetime) -> str:
@@ -27,9 +29,11 @@ def _parse(value: object) -> datetime:
     return parsed
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", datetime),
-    serialize=_serialize,
-    parse_value=_parse,
-    description="An ISO 8601 date-time with a time zone, returned in UTC (`2026-01-31T12:00:00Z`).",
-)
+SCALAR_MAP = {
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        serialize=_serialize,
+        parse_value=_parse,
+        description="An ISO 8601 date-time with a time zone, returned in UTC (`2026-01-31T12:00:00Z`).",
+    )
+}

@@ -18,6 +18,7 @@ from app.api.graphql.incidents.mutations import IncidentMutation
 from app.api.graphql.incidents.queries import IncidentQuery
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
+from app.api.graphql.scalars import SCALAR_MAP
 from app.api.graphql.catalog import Service
 from app.errors import DomainError
 
@@ -48,17 +49,17 @@ def _request_id(execution_context: ExecutionContext | None) -> str:
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    extensions: list[Any] = [ParserCache(maxsize=512), ValidationCache(maxsize=512)]
+    extensions: list[Any] = [lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)]
     if not introspection:
         from strawberry.extensions import DisableIntrospection
 
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return FirebreakSchema(
         query=Query,
         mutation=Mutation,
         types=[Incident, TimelineEvent, User, Service, ApiToken],
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=not introspection),
+        config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )
 
 
