@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -12,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from app import db
+from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.schema import build_schema
 from app.api.http import health
@@ -26,11 +28,21 @@ class PendingMigrations(RuntimeError):
     pass
 
 
+def tune_gc() -> None:
+    """Move start-up objects (schema, models, modules) out of the collector's sight and collect
+    young objects less often: a large page allocates tens of thousands of short-lived objects,
+    and default thresholds turn that into full collections in the middle of requests."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
+
+
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
     """Build the app. With `manage_database=False` the caller has opened the ORM already (tests)."""
     settings = settings or get_settings()
     schema = build_schema(introspection=settings.development)
-    endpoint = GraphQLEndpoint(schema, introspection=settings.development, graphiql=settings.development)
+    executor = Executor(schema, introspection=settings.development)
+    endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -40,9 +52,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if pending:
                 await db.close()
                 raise PendingMigrations(f"{len(pending)} pending migrations; run `firebreak migrate`")
-        broker = create_broker(settings.redis_url, listener_buffer=settings.ws_send_buffer)
+        broker = create_broker(settings.redis_url, listener_buffer=settings.ws_send_buffer, prefix=settings.redis_prefix)
         await broker.connect()
         set_broker(broker)
+        tune_gc()
         try:
             yield
         finally:
@@ -70,4 +83,5 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.schema = schema
+    app.state.executor = executor
     return app

@@ -10,7 +10,7 @@ __all__ = ["GAP", "Backend", "Broker", "Listener", "Overflow", "create_broker", 
 _current: Broker | None = None
 
 
-def create_broker(url: str | None, *, listener_buffer: int = 1024) -> Broker:
+def create_broker(url: str | None, *, listener_buffer: int = 1024, prefix: str = "firebreak:") -> Broker:
     """`None` or `memory://` for in-process; `redis://` / `rediss://` for Redis pub/sub."""
     if url is None or url.startswith("memory://"):
         from app.broker.memory import MemoryBackend
@@ -19,7 +19,7 @@ def create_broker(url: str | None, *, listener_buffer: int = 1024) -> Broker:
     if url.startswith(("redis://", "rediss://")):
         from app.broker.redis import RedisBackend
 
-        return Broker(RedisBackend(url), listener_buffer=listener_buffer)
+        return Broker(RedisBackend(url, prefix=prefix), listener_buffer=listener_buffer)
     raise ValueError(f"unsupported broker URL scheme: {url.split('://', 1)[0]}")
 
 

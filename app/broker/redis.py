@@ -18,8 +18,9 @@ _BACKOFF_MAX = 5.0
 
 
 class RedisBackend(Backend):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, prefix: str = "firebreak:") -> None:
         self.url = url
+        self.prefix = prefix
         self._client: aioredis.Redis | None = None
         self._pubsub: aioredis.client.PubSub | None = None
         self._topics: set[str] = set()
@@ -60,7 +61,7 @@ class RedisBackend(Backend):
         async with self._lock:
             if self._pubsub is not None and self._state == "connected":
                 with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.subscribe(topic)
+                    await self._pubsub.subscribe(self.prefix + topic)
 
     async def unsubscribe(self, topic: str) -> None:
         self._topics.discard(topic)
@@ -69,12 +70,12 @@ class RedisBackend(Backend):
         async with self._lock:
             if self._pubsub is not None and self._state == "connected":
                 with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(topic)
+                    await self._pubsub.unsubscribe(self.prefix + topic)
 
     async def publish(self, topic: str, message: bytes) -> None:
         assert self._client is not None
         try:
-            await self._client.publish(topic, message)
+            await self._client.publish(self.prefix + topic, message)
         except (RedisError, OSError) as exc:
             # At-most-once: subscribers recover the lost message from the database.
             log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
@@ -104,7 +105,7 @@ class RedisBackend(Backend):
                 continue
             channel = message["channel"]
             topic = channel.decode() if isinstance(channel, bytes) else channel
-            return topic, message["data"]
+            return topic.removeprefix(self.prefix), message["data"]
 
     async def _reconnect(self) -> None:
         async with self._lock:
@@ -115,7 +116,7 @@ class RedisBackend(Backend):
             self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             await self._client.ping()
             if self._topics:
-                await self._pubsub.subscribe(*self._topics)
+                await self._pubsub.subscribe(*(self.prefix + t for t in self._topics))
             self._state = "connected"
             self._pending_gap = True
             log.info("redis broker connected; %d topics subscribed", len(self._topics))

@@ -95,18 +95,18 @@ async def authenticate(secret: str) -> Principal:
     """The principal behind a bearer secret; Unauthenticated if unknown, expired or revoked."""
     if not secret.startswith(tokens.PREFIX) or len(secret) > 200:
         raise Unauthenticated("Invalid token")
-    token = await ApiToken.get_or_none(token_hash=tokens.digest(secret)).select_related("user")
+    rows = await ApiToken.filter(token_hash=tokens.digest(secret)).limit(1).values(
+        "id", "revoked_at", "expires_at", "last_used_at", "user_id", role="user__role", active="user__active"
+    )
     now = clock.now()
-    if token is None or token.revoked_at is not None:
+    if not rows or rows[0]["revoked_at"] is not None or not rows[0]["active"]:
         raise Unauthenticated("Invalid token")
-    if token.expires_at is not None and token.expires_at <= now:
+    token = rows[0]
+    if token["expires_at"] is not None and token["expires_at"] <= now:
         raise Unauthenticated("Token expired")
-    user: User = token.user
-    if not user.active:
-        raise Unauthenticated("Invalid token")
-    if token.last_used_at is None or now - token.last_used_at >= _LAST_USED_RESOLUTION:
-        await ApiToken.filter(id=token.id).update(last_used_at=now)
-    return Principal(user_id=user.id, role=user.role, token_id=token.id)
+    if token["last_used_at"] is None or now - token["last_used_at"] >= _LAST_USED_RESOLUTION:
+        await ApiToken.filter(id=token["id"]).update(last_used_at=now)
+    return Principal(user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"])
 
 
 async def token_is_valid(token_id: int) -> bool:

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 
+from types import SimpleNamespace
+
 from tortoise.expressions import Q, Subquery
 
+from app import db
 from app.catalog.models import Service
 from app.identity.policy import Principal
 from app.incidents.enums import Severity
@@ -154,6 +157,44 @@ def timeline_window(
 
 def event_cursor(sequence: int) -> str:
     return encode_cursor("event", sequence)
+
+
+_EVENT_COLUMNS = "id, incident_id, sequence, kind, actor_id, occurred_at, recorded_at, message, data"
+
+
+async def timeline_event_rows(windows: dict[int, TimelineWindow]) -> dict[int, list[SimpleNamespace]]:
+    """Like `timeline_events`, as plain rows (no model instances): the incident list's hot path."""
+    ranges = [(incident_id, w.low, w.high) for incident_id, w in windows.items() if w.high >= w.low]
+    grouped: dict[int, list[SimpleNamespace]] = defaultdict(list)
+    if not ranges:
+        return grouped
+    where = " OR ".join("(incident_id = {} AND sequence BETWEEN {} AND {})" for _ in ranges)
+    sql = f"SELECT {_EVENT_COLUMNS} FROM timeline_events WHERE {where} ORDER BY incident_id, sequence"
+    for row in await db.fetch_rows(TimelineEvent, sql, [value for r in ranges for value in r]):
+        grouped[row["incident_id"]].append(SimpleNamespace(**row))
+    return grouped
+
+
+async def service_rows(incident_ids: Sequence[int]) -> dict[int, list[SimpleNamespace]]:
+    """The services of several incidents as plain rows, in link order."""
+    rows = await IncidentService.filter(incident_id__in=list(incident_ids)).order_by("id").values(
+        "incident_id", id="service__id", name="service__name", description="service__description",
+        owner_team="service__owner_team", created_at="service__created_at",
+    )
+    grouped: dict[int, list[SimpleNamespace]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop("incident_id")].append(SimpleNamespace(**row))
+    return grouped
+
+
+async def role_rows(incident_ids: Sequence[int]) -> dict[int, list[SimpleNamespace]]:
+    rows = await RoleAssignment.filter(incident_id__in=list(incident_ids)).order_by("role").values(
+        "incident_id", "role", "user_id", "assigned_at"
+    )
+    grouped: dict[int, list[SimpleNamespace]] = defaultdict(list)
+    for row in rows:
+        grouped[row["incident_id"]].append(SimpleNamespace(**row))
+    return grouped
 
 
 async def timeline_events(windows: dict[int, TimelineWindow]) -> dict[int, list[TimelineEvent]]:

@@ -6,17 +6,14 @@ import logging
 from typing import Any
 
 import orjson
-import strawberry
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.graphql import OperationType
 
 from app.api.auth import principal_for
 from app.api.graphql.context import Context
-from app.api.graphql.documents import analyze
+from app.api.graphql.executor import Executor
 from app.api.graphql.public import is_public
 from app.api.http.responses import JSONResponse, graphql_error_response
 from app.errors import DomainError
@@ -26,8 +23,6 @@ log = logging.getLogger("app.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_BODY = 1_000_000
-_QUERY_ONLY = frozenset({OperationType.QUERY})
-_QUERY_OR_MUTATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -49,8 +44,8 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: strawberry.Schema, *, introspection: bool, graphiql: bool) -> None:
-        self.schema = schema
+    def __init__(self, executor: Executor, *, introspection: bool, graphiql: bool) -> None:
+        self.executor = executor
         self.introspection = introspection
         self.graphiql = graphiql
 
@@ -111,35 +106,29 @@ class GraphQLEndpoint:
         if operation_name is not None and not isinstance(operation_name, str):
             return self._bad_request("operationName must be a string", media_type)
 
-        operation = analyze(query, operation_name)
-        if operation is not None:
-            if operation.type == "subscription":
-                return self._bad_request("Subscriptions run over the websocket at /graphql", media_type)
-            if operation.type == "mutation" and method == "GET":
-                return graphql_error_response(
-                    405, "Mutations need POST", "METHOD_NOT_ALLOWED", headers={"Allow": "POST"}, media_type=media_type
-                )
+        prepared = self.executor.prepare(query, operation_name)
+        if prepared.operation_type == "subscription":
+            return self._bad_request("Subscriptions run over the websocket at /graphql", media_type)
+        if prepared.operation_type == "mutation" and method == "GET":
+            return graphql_error_response(
+                405, "Mutations need POST", "METHOD_NOT_ALLOWED", headers={"Allow": "POST"}, media_type=media_type
+            )
 
         try:
             principal = await principal_for(request.headers.get("authorization"))
         except Unauthenticated as error:
             return _unauthenticated(error.message, media_type)
         if principal is None and not (
-            operation is not None and is_public(operation.type, operation.root_fields, introspection=self.introspection)
+            prepared.ok and is_public(prepared.operation_type, prepared.root_fields, introspection=self.introspection)
         ):
             return _unauthenticated("Authentication required: send Authorization: Bearer <token>", media_type)
 
+        if not prepared.ok:
+            status = 400 if media_type == GRAPHQL_RESPONSE else 200
+            return JSONResponse({"data": None, "errors": [e.formatted for e in prepared.errors]}, status_code=status, media_type=media_type)
+
         context = Context(principal=principal, request_id=request_id, client_ip=_client_ip(request))
-        try:
-            result = await self.schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-                allowed_operation_types=_QUERY_ONLY if method == "GET" else _QUERY_OR_MUTATION,
-            )
-        except (InvalidOperationTypeError, CannotGetOperationTypeError) as error:
-            return self._bad_request(str(error) or "Cannot run this operation here", media_type)
+        result = await self.executor.execute(prepared, variables=variables, context=context, operation_name=operation_name)
         payload: dict[str, Any] = {"data": result.data}
         status = 200
         if result.errors:

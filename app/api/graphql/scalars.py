@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import NewType
 
 import strawberry
@@ -13,8 +13,13 @@ __all__ = ["JSON", "SCALAR_MAP", "DateTime"]
 DateTime = NewType("DateTime", datetime)
 
 
+_ZERO = timedelta(0)
+
+
 def _serialize(value: datetime) -> str:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if value.utcoffset() != _ZERO:
+        value = value.astimezone(timezone.utc)
+    return value.replace(tzinfo=None).isoformat() + "Z"
 
 
 def _parse(value: object) -> datetime:

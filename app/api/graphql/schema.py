@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -54,13 +54,80 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return FirebreakSchema(
+    schema = FirebreakSchema(
         query=Query,
         mutation=Mutation,
         types=[Incident, TimelineEvent, User, Service, ApiToken],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )
+    _fast_paths(schema)
+    return schema
+
+
+def _fast_paths(schema: strawberry.Schema) -> None:
+    """Cheaper resolution for the two per-field costs that dominate large pages.
+
+    Strawberry resolves a plain attribute through three calls and checks every object value
+    against each interface it implements. Our fields without resolvers are plain attributes and
+    our resolvers return instances of the concrete type, so one `getattr` and one `isinstance`
+    give the same answers (tests cover both through the contract operations).
+    """
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        definition = graphql_type.extensions.get("strawberry-definition")
+        origin = getattr(definition, "origin", None)
+        if graphql_type.is_type_of is not None and origin is not None:
+            graphql_type.is_type_of = _instance_of(origin)
+        root = graphql_type.name in ("Query", "Mutation", "Subscription")
+        for field in graphql_type.fields.values():
+            strawberry_field = field.extensions.get("strawberry-definition")
+            if strawberry_field is None:
+                continue
+            if getattr(field.resolve, "_is_default", False):
+                field.resolve = _attribute(strawberry_field.python_name)
+            elif not root and not field.args and _plain_method(strawberry_field):
+                field.resolve = _method(strawberry_field.base_resolver)
+
+
+def _plain_method(strawberry_field: Any) -> bool:
+    """A resolver on an object type taking only `self` and maybe `info` (which it uses only for
+    `info.context`): the GraphQL resolve info serves as well as Strawberry's Info."""
+    resolver = strawberry_field.base_resolver
+    if resolver is None or resolver.self_parameter is None or strawberry_field.extensions:
+        return False
+    return {p.name for p in resolver.signature.parameters.values()} <= {"self", "info"}
+
+
+def _method(resolver: Any) -> Any:
+    function = resolver._unbound_wrapped_func
+    if resolver.info_parameter is not None:
+
+        def resolve_with_info(source: Any, info: Any) -> Any:
+            return function(source, info)
+
+        return resolve_with_info
+
+    def resolve(source: Any, _info: Any) -> Any:
+        return function(source)
+
+    return resolve
+
+
+def _instance_of(cls: type) -> Any:
+    def is_type_of(obj: Any, _info: Any) -> bool:
+        return isinstance(obj, cls)
+
+    return is_type_of
+
+
+def _attribute(name: str) -> Any:
+    def resolve(source: Any, _info: Any) -> Any:
+        return getattr(source, name)
+
+    resolve._is_default = True  # type: ignore[attr-defined]
+    return resolve
 
 
 def export_sdl() -> str:

@@ -145,7 +145,8 @@ async def test_incidents_page_query_count_does_not_grow(gql: GraphQLClient, resp
     large, data_large = await count_queries(gql, responder, {"first": 50})
     assert len(data_large["incidents"]["edges"]) == 50
     edge = data_large["incidents"]["edges"][0]["node"]
-    assert [e["node"]["sequence"] for e in edge["timeline"]["edges"]] == [4, 5, 6, 7, 8]
+    assert [e["sequence"] for e in edge["timeline"]["nodes"]] == [4, 5, 6, 7, 8]
+    assert edge["timeline"]["nodes"][0]["actor"]["name"] == "Responder User"
     assert edge["roles"][0]["user"]["name"] == "Responder User"
     # token lookup, incidents page, count, services, roles, timeline, users (actors and role holders)
     assert large == small

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from strawberry.types import Info
 
 from app.api.graphql.context import Context
 from app.api.graphql.incidents.types import Incident, IncidentEdge, IncidentStatus, Severity
+from app.api.graphql.incidents.prefetch import prefetch
+from app.api.graphql.lookahead import path
 from app.api.graphql.relay import PageInfo, page_info, pks_of
 from app.identity.policy import Action, Principal, require
 from app.ids import parse_pk
@@ -38,9 +42,12 @@ class IncidentConnection:
     page_info: PageInfo
     principal: strawberry.Private[Principal]
     domain_filter: strawberry.Private[DomainFilter | None]
+    counting: strawberry.Private[asyncio.Task[int] | None] = None
 
     @strawberry.field(description="How many incidents match the filter, over all pages.")
     async def total_count(self) -> int:
+        if self.counting is not None:
+            return await self.counting
         return await queries.count_incidents(self.principal, self.domain_filter)
 
     @strawberry.field(description="The incidents of this page, without cursors.")
@@ -75,13 +82,25 @@ class IncidentQuery:
     ) -> IncidentConnection:
         principal = require(info.context.principal, Action.READ)
         domain_filter = filter.to_domain() if filter else None
-        page = await queries.list_incidents(principal, first=first, after=after, flt=domain_filter)
+        counting = None
+        if path(info.selected_fields, "totalCount"):  # count while the page and its relations load
+            counting = asyncio.ensure_future(queries.count_incidents(principal, domain_filter))
+        try:
+            page = await queries.list_incidents(principal, first=first, after=after, flt=domain_filter)
+        except BaseException:
+            if counting is not None:
+                counting.cancel()
+            raise
+        edges = [
+            IncidentEdge(cursor=cursor, node=Incident.from_model(row))
+            for cursor, row in zip(page.cursors, page.items, strict=True)
+        ]
+        selected = [*path(info.selected_fields, "edges", "node"), *path(info.selected_fields, "nodes")]
+        await prefetch([edge.node for edge in edges], selected)
         return IncidentConnection(
-            edges=[
-                IncidentEdge(cursor=cursor, node=Incident.from_model(row))
-                for cursor, row in zip(page.cursors, page.items, strict=True)
-            ],
+            edges=edges,
             page_info=page_info(page),
             principal=principal,
             domain_filter=domain_filter,
+            counting=counting,
         )

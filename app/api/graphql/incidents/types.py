@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import strawberry
@@ -21,7 +22,15 @@ from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
 from app.incidents.models import Incident as IncidentModel
 from app.incidents.models import TimelineEvent as TimelineEventModel
-from app.incidents.queries import event_cursor, timeline_window
+from app.incidents.models import RoleAssignment as RoleAssignmentModel
+from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
+
+
+class Unset:
+    """Marks a relation that was not prefetched (None is a valid prefetched value)."""
+
+
+UNSET_RELATION: Any = Unset()
 
 Severity = strawberry.enum(SeverityEnum, name="Severity", description="SEV1 is the worst.")
 IncidentStatus = strawberry.enum(IncidentStatusEnum, name="IncidentStatus")
@@ -39,13 +48,15 @@ class TimelineEvent(Node):
     data: JSON
     actor_pk: strawberry.Private[int | None]
     incident_pk: strawberry.Private[int]
+    prefetched_actor: strawberry.Private[User | None | Unset] = UNSET_RELATION
 
     @strawberry.field
-    async def actor(self, info: Info[Context, None]) -> User | None:
+    def actor(self, info: Info[Context, None]) -> User | None:
+        if self.prefetched_actor is not UNSET_RELATION:
+            return self.prefetched_actor  # type: ignore[return-value]
         if self.actor_pk is None:
             return None
-        row = await info.context.loaders.user.load(self.actor_pk)
-        return User.from_model(row) if row else None
+        return load_user(info, self.actor_pk)  # type: ignore[return-value]
 
     @classmethod
     def from_model(cls, event: TimelineEventModel) -> TimelineEvent:
@@ -91,11 +102,13 @@ class IncidentRoleAssignment:
     role: IncidentRole
     assigned_at: DateTime
     user_pk: strawberry.Private[int]
+    prefetched_user: strawberry.Private[User | None | Unset] = UNSET_RELATION
 
     @strawberry.field
-    async def user(self, info: Info[Context, None]) -> User | None:
-        row = await info.context.loaders.user.load(self.user_pk)
-        return User.from_model(row) if row else None
+    def user(self, info: Info[Context, None]) -> User | None:
+        if self.prefetched_user is not UNSET_RELATION:
+            return self.prefetched_user  # type: ignore[return-value]
+        return load_user(info, self.user_pk)  # type: ignore[return-value]
 
 
 @strawberry.type
@@ -118,20 +131,30 @@ class Incident(Node):
     pk: strawberry.Private[int]
     last_sequence: strawberry.Private[int]
     merged_into_pk: strawberry.Private[int | None]
+    prefetched: strawberry.Private[dict[Any, Any]] = dataclasses.field(default_factory=dict)
 
     @strawberry.field(description="Statuses this incident may move to next.")
     def allowed_transitions(self) -> list[IncidentStatus]:
         return lifecycle.allowed_targets(self.status)
 
     @strawberry.field
-    async def services(self, info: Info[Context, None]) -> list[Service]:
-        rows = await info.context.loaders.incident_services.load(self.pk)
-        return [Service.from_model(row) for row in rows]
+    def services(self, info: Info[Context, None]) -> list[Service]:
+        if "services" in self.prefetched:
+            return self.prefetched["services"]  # type: ignore[no-any-return]
+        return self._services(info)  # type: ignore[return-value]
+
+    async def _services(self, info: Info[Context, None]) -> list[Service]:
+        return [Service.from_model(row) for row in await info.context.loaders.incident_services.load(self.pk)]
 
     @strawberry.field(description="Current role holders, one per role.")
-    async def roles(self, info: Info[Context, None]) -> list[IncidentRoleAssignment]:
+    def roles(self, info: Info[Context, None]) -> list[IncidentRoleAssignment]:
+        if "roles" in self.prefetched:
+            return self.prefetched["roles"]  # type: ignore[no-any-return]
+        return self._roles(info)  # type: ignore[return-value]
+
+    async def _roles(self, info: Info[Context, None]) -> list[IncidentRoleAssignment]:
         rows = await info.context.loaders.incident_roles.load(self.pk)
-        return [IncidentRoleAssignment(role=r.role, assigned_at=r.assigned_at, user_pk=r.user_id) for r in rows]
+        return [role_assignment(r) for r in rows]
 
     @strawberry.field(description="The incident this one was merged into.")
     async def merged_into(self, info: Info[Context, None]) -> Incident | None:
@@ -146,7 +169,7 @@ class Incident(Node):
             "`last`/`before` page backward (`last: 5` is the five newest events)."
         )
     )
-    async def timeline(
+    def timeline(
         self,
         info: Info[Context, None],
         first: int | None = None,
@@ -158,17 +181,14 @@ class Incident(Node):
         window = timeline_window(
             self.last_sequence, first=first, after=after, after_sequence=after_sequence, last=last, before=before
         )
+        prefetched = self.prefetched.get(("timeline", window.low, window.high))
+        if prefetched is not None:
+            return timeline_connection(window, prefetched)
+        return self._timeline(info, window)  # type: ignore[return-value]
+
+    async def _timeline(self, info: Info[Context, None], window: TimelineWindow) -> TimelineEventConnection:
         events = await info.context.loaders.timeline.load((self.pk, window))
-        return TimelineEventConnection(
-            edges=[TimelineEventEdge(cursor=event_cursor(e.sequence), node=TimelineEvent.from_model(e)) for e in events],
-            page_info=PageInfo(
-                has_next_page=window.has_next,
-                has_previous_page=window.has_previous,
-                start_cursor=event_cursor(events[0].sequence) if events else None,
-                end_cursor=event_cursor(events[-1].sequence) if events else None,
-            ),
-            total_count=self.last_sequence,
-        )
+        return timeline_connection(window, [TimelineEvent.from_model(e) for e in events])
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:
@@ -193,6 +213,28 @@ class Incident(Node):
             last_sequence=incident.last_sequence,
             merged_into_pk=incident.merged_into_id,
         )
+
+
+def timeline_connection(window: TimelineWindow, events: list[TimelineEvent]) -> TimelineEventConnection:
+    return TimelineEventConnection(
+        edges=[TimelineEventEdge(cursor=event_cursor(e.sequence), node=e) for e in events],
+        page_info=PageInfo(
+            has_next_page=window.has_next,
+            has_previous_page=window.has_previous,
+            start_cursor=event_cursor(events[0].sequence) if events else None,
+            end_cursor=event_cursor(events[-1].sequence) if events else None,
+        ),
+        total_count=window.last_sequence,
+    )
+
+
+def role_assignment(row: RoleAssignmentModel, user: Any = UNSET_RELATION) -> IncidentRoleAssignment:
+    return IncidentRoleAssignment(role=row.role, assigned_at=row.assigned_at, user_pk=row.user_id, prefetched_user=user)
+
+
+async def load_user(info: Info[Context, None], pk: int) -> User | None:
+    row = await info.context.loaders.user.load(pk)
+    return User.from_model(row) if row else None
 
 
 @strawberry.type
