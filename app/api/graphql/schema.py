@@ -16,6 +16,7 @@ from app.api.graphql.catalog import CatalogMutation, CatalogQuery
 from app.api.graphql.identity import ApiToken, IdentityMutation, IdentityQuery, User
 from app.api.graphql.incidents.mutations import IncidentMutation
 from app.api.graphql.incidents.queries import IncidentQuery
+from app.api.graphql.incidents.subscriptions import IncidentSubscription
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
 from app.api.graphql.scalars import SCALAR_MAP
@@ -26,6 +27,7 @@ log = logging.getLogger("app.graphql")
 
 Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery))
 Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation))
+Subscription = merge_types("Subscription", (IncidentSubscription,))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -57,6 +59,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     schema = FirebreakSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Incident, TimelineEvent, User, Service, ApiToken],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
