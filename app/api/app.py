@@ -16,7 +16,7 @@ from app import db
 from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.schema import build_schema
-from app.api.http import health
+from app.api.http import health, postmortems
 from app.api.request_id import RequestIdMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     routes = [
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *health.routes,
+        *postmortems.routes,
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings

@@ -52,7 +52,7 @@ async def build(postmortem: Postmortem) -> markdown.Document:
         timeline=[
             markdown.TimelineLine(
                 occurred_at=c.entry.occurred_at,
-                text=(c.event.message or _describe(c.event.kind, c.event.data)) if c.event else c.entry.body,
+                text=(c.event.message or describe_event(c.event.kind, c.event.data)) if c.event else c.entry.body,
                 annotation=c.entry.annotation,
                 actor=names.get(c.event.actor_id) if c.event and c.event.actor_id else None,  # type: ignore[arg-type]
                 kind=c.event.kind if c.event else None,
@@ -79,7 +79,7 @@ async def build(postmortem: Postmortem) -> markdown.Document:
     )
 
 
-def _describe(kind: str, data: dict[str, object]) -> str:
+def describe_event(kind: str, data: dict[str, object]) -> str:
     """Words for an event that has no message of its own."""
     if kind == "STATUS_CHANGED":
         return f"Status changed from {data.get('from')} to {data.get('to')}"

@@ -325,3 +325,9 @@ async def add_reviewers(outbox: Outbox, postmortem: Postmortem, user_ids: Sequen
         [PostmortemReviewer(postmortem_id=postmortem.id, user_id=u, requested_at=now) for u in user_ids],
         using_db=outbox.connection,
     )
+
+
+async def ensure_default_template() -> PostmortemTemplate:
+    """The default template, creating the built-in one if there is none yet."""
+    async with unit_of_work() as outbox:
+        return await default_template(outbox)

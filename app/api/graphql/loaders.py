@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
@@ -12,6 +13,9 @@ from app.identity.policy import Principal
 from app.incidents import queries as incident_queries
 from app.incidents.models import Incident, RoleAssignment, TimelineEvent
 from app.incidents.queries import TimelineWindow
+
+if TYPE_CHECKING:
+    from app.api.graphql.postmortems.loaders import PostmortemLoaders
 
 
 class Loaders:
@@ -23,6 +27,16 @@ class Loaders:
         self.incident_services = DataLoader(self._incident_services)
         self.incident_roles = DataLoader(self._incident_roles)
         self.timeline = DataLoader(self._timeline)
+        self._postmortems: PostmortemLoaders | None = None
+
+    @property
+    def postmortems(self) -> PostmortemLoaders:
+        """Loaders of the postmortems domain, made on first use."""
+        if self._postmortems is None:
+            from app.api.graphql.postmortems.loaders import PostmortemLoaders
+
+            self._postmortems = PostmortemLoaders(self.principal)
+        return self._postmortems
 
     async def _users(self, ids: Sequence[int]) -> list[User | None]:
         rows = {row.id: row for row in await User.filter(id__in=list(ids))}

@@ -19,15 +19,20 @@ from app.api.graphql.incidents.queries import IncidentQuery
 from app.api.graphql.incidents.subscriptions import IncidentSubscription
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
+from app.api.graphql.postmortems.action_items import ActionItem, ActionItemMutation, ActionItemQuery
+from app.api.graphql.postmortems.mutations import PostmortemMutation
+from app.api.graphql.postmortems.queries import PostmortemQuery
+from app.api.graphql.postmortems.subscriptions import PostmortemSubscription
+from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.scalars import SCALAR_MAP
 from app.api.graphql.catalog import Service
 from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
 
-Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery))
-Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation))
-Subscription = merge_types("Subscription", (IncidentSubscription,))
+Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, PostmortemQuery, ActionItemQuery))
+Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, PostmortemMutation, ActionItemMutation))
+Subscription = merge_types("Subscription", (IncidentSubscription, PostmortemSubscription))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -60,7 +65,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Incident, TimelineEvent, User, Service, ApiToken],
+        types=[Incident, TimelineEvent, User, Service, ApiToken, Postmortem, PostmortemTemplate, ActionItem],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )

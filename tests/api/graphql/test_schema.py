@@ -47,20 +47,54 @@ def test_no_breaking_changes(baseline: str) -> None:
 
 
 CONTRACT_NAMES = {
-    "Query": ["viewer", "node", "incident", "incidentByReference", "incidents", "services", "users"],
+    "Query": [
+        "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
+        "postmortem", "postmortems", "postmortemTemplates", "actionItems",
+    ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
         "assignIncidentRole", "unassignIncidentRole", "addTimelineNote", "mergeIncident",
         "createService", "createUser", "createApiToken", "revokeApiToken",
+        "createPostmortem", "updatePostmortem", "submitPostmortemForReview", "approvePostmortem",
+        "returnPostmortemToDraft", "publishPostmortem", "reopenPostmortem", "highlightTimelineEvent",
+        "addPostmortemTimelineEntry", "updatePostmortemTimelineEntry", "removePostmortemTimelineEntry",
+        "createPostmortemTemplate", "updatePostmortemTemplate",
+        "createActionItem", "updateActionItem", "completeActionItem", "linkActionItem", "unlinkActionItem",
     ],
+    "Subscription": ["postmortemUpdated"],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
-        "mitigatedAt", "resolvedAt", "closedAt",
+        "mitigatedAt", "resolvedAt", "closedAt", "postmortem", "actionItems",
     ],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
+    "User": ["actionItems"],
     "UserError": ["code", "message", "field"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
+    "Postmortem": [
+        "id", "incident", "title", "status", "version", "sections", "whys", "contributingFactors",
+        "noActionItemsReason", "authors", "reviewers", "timeline", "actionItems", "keyTimes", "duration",
+        "timeToAcknowledge", "timeToMitigate", "timeToResolve", "languageFindings", "revisions", "markdown",
+        "createdAt", "updatedAt", "publishedAt",
+    ],
+    "PostmortemPayload": ["postmortem", "errors"],
+    "PostmortemKeyTimes": ["detectedAt", "acknowledgedAt", "mitigatedAt", "resolvedAt"],
+    "Why": ["question", "answer"],
+    "ContributingFactor": ["category", "description"],
+    "LanguageFinding": ["section", "offset", "phrase", "suggestion"],
+    "PostmortemRevision": ["actor", "createdAt", "section"],
+    "ActionItem": [
+        "id", "incident", "postmortem", "title", "description", "owner", "dueDate", "priority", "status",
+        "kind", "externalLink", "createdAt", "completedAt",
+    ],
+    "ExternalLink": ["provider", "key", "url"],
+    "ActionItemPayload": ["actionItem", "errors"],
+    "CreatePostmortemInput": ["incidentId", "templateId"],
+    "CreateActionItemInput": ["incidentId", "postmortemId", "title", "description", "ownerId", "dueDate", "priority", "kind"],
+    "UpdateActionItemInput": ["actionItemId", "expectedVersion"],
+    "LinkActionItemInput": ["actionItemId", "provider", "key", "url"],
+    "ActionItemFilter": ["owner", "status", "overdue", "incidentId", "dueBefore"],
+    "UpdatePostmortemInput": ["postmortemId", "expectedVersion", "whys", "noActionItemsReason"],
 }
 
 

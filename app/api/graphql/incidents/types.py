@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +24,10 @@ from app.incidents.models import Incident as IncidentModel
 from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.incidents.models import RoleAssignment as RoleAssignmentModel
 from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
+
+if TYPE_CHECKING:
+    from app.api.graphql.postmortems.action_items import ActionItem
+    from app.api.graphql.postmortems.types import Postmortem
 
 
 class Unset:
@@ -189,6 +193,23 @@ class Incident(Node):
     async def _timeline(self, info: Info[Context, None], window: TimelineWindow) -> TimelineEventConnection:
         events = await info.context.loaders.timeline.load((self.pk, window))
         return timeline_connection(window, [TimelineEvent.from_model(e) for e in events])
+
+    @strawberry.field(description="The incident's postmortem, once started.")
+    async def postmortem(
+        self, info: Info[Context, None]
+    ) -> Annotated["Postmortem", strawberry.lazy("app.api.graphql.postmortems.types")] | None:
+        from app.api.graphql.postmortems.types import Postmortem
+
+        row = await info.context.loaders.postmortems.by_incident.load(self.pk)
+        return Postmortem.from_model(row) if row else None
+
+    @strawberry.field(description="The incident's follow-ups, earliest due first (undated last).")
+    async def action_items(
+        self, info: Info[Context, None]
+    ) -> list[Annotated["ActionItem", strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
+        from app.api.graphql.postmortems.action_items import ActionItem
+
+        return [ActionItem.from_model(i) for i in await info.context.loaders.postmortems.incident_action_items.load(self.pk)]
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:
