@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import reduce
 
-from tortoise.expressions import Case, Q, When
+from tortoise.expressions import Q, RawSQL
 from tortoise.queryset import QuerySet
 
 from app import clock
@@ -68,7 +68,7 @@ def _conditions(principal: Principal, flt: ActionItemFilter | None) -> list[Q]:
 
 def by_due_date(query: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
     """Earliest due first, undated last, then in creation order (the same on both databases)."""
-    return query.annotate(undated=Case(When(due_date__isnull=True, then=1), default=0)).order_by("undated", "due_date", "id")
+    return query.annotate(undated=RawSQL('CASE WHEN "due_date" IS NULL THEN 1 ELSE 0 END')).order_by("undated", "due_date", "id")
 
 
 def _cursor(item: ActionItem) -> str:

@@ -140,8 +140,8 @@ class PostmortemRevision:
     version: int = strawberry.field(description="The postmortem's version after the edit.")
     section: str = strawberry.field(description="A section key, or title, whys, contributingFactors, noActionItemsReason, timeline, authors, reviewers.")
     created_at: DateTime
-    before: JSON
-    after: JSON
+    before: JSON | None = strawberry.field(description="The section's content before the edit (null: the entry was added).")
+    after: JSON | None = strawberry.field(description="Its content after (null: the entry was removed).")
     actor_pk: strawberry.Private[int | None]
 
     @strawberry.field
