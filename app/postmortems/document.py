@@ -113,4 +113,4 @@ def texts(postmortem: Postmortem, entries: list[queries.CuratedEntry]) -> list[t
 async def findings(postmortem: Postmortem) -> list[Finding]:
     """The blameless language review of the postmortem's text."""
     entries = (await queries.timeline_by_postmortem([postmortem.id])).get(postmortem.id, [])
-    return language.analyze(texts(postmortem, entries), people=await queries.people_names())
+    return language.analyze(texts(postmortem, entries), people=await queries.people_names(postmortem))

@@ -12,11 +12,12 @@ from tortoise.expressions import Q, Subquery
 
 from app.identity.models import User
 from app.identity.policy import Principal
-from app.incidents.models import Incident, TimelineEvent
+from app.incidents.models import Incident, RoleAssignment, TimelineEvent
 from app.incidents.queries import visible_to
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.models import (
+    ActionItem,
     Postmortem,
     PostmortemAuthor,
     PostmortemReviewer,
@@ -130,6 +131,17 @@ async def templates() -> list[PostmortemTemplate]:
     return await PostmortemTemplate.all().order_by("-is_default", "name")
 
 
-async def people_names() -> list[str]:
-    """Names the blameless language review recognises as people."""
-    return list(await User.filter(active=True).values_list("name", flat=True))
+async def people_names(postmortem: Postmortem) -> list[str]:
+    """Names the blameless language review recognises as people: everyone involved in the
+    incident (who declared it, held a role, wrote on its timeline, writes, reviews or owns
+    follow-ups). Bounded, so the review stays fast however many users there are."""
+    incident_id = postmortem.incident_id
+    involved = (
+        Q(id__in=Subquery(Incident.filter(id=incident_id).values("created_by_id")))
+        | Q(id__in=Subquery(RoleAssignment.filter(incident_id=incident_id).values("user_id")))
+        | Q(id__in=Subquery(TimelineEvent.filter(incident_id=incident_id).values("actor_id")))
+        | Q(id__in=Subquery(PostmortemAuthor.filter(postmortem_id=postmortem.id).values("user_id")))
+        | Q(id__in=Subquery(PostmortemReviewer.filter(postmortem_id=postmortem.id).values("user_id")))
+        | Q(id__in=Subquery(ActionItem.filter(incident_id=incident_id).values("owner_id")))
+    )
+    return list(await User.filter(involved).values_list("name", flat=True))

@@ -141,3 +141,13 @@ def test_the_shipped_file_loads() -> None:
     rules = language.load()
     assert {r.category for r in rules.rules} == set(C)
     assert len({r.id for r in rules.rules}) == len(rules.rules)
+
+
+def test_long_adversarial_text_stays_fast() -> None:
+    import time
+
+    people = [f"Person{i} Surname{i}" for i in range(50)]
+    for text in ("a." * 10_000, "@a." * 6_600, "a's " * 5_000, "the engineer " * 1_500):
+        started = time.perf_counter()
+        language.analyze([("summary", text)], people=people)
+        assert time.perf_counter() - started < 2.0, text[:12]  # linear patterns: milliseconds, not seconds

@@ -169,3 +169,22 @@ async def test_create_on_demand_and_errors(gql: GraphQLClient, responder: Actor)
     assert codes(await run(gql, "CreatePostmortem", responder, incidentId=incident["id"])) == [("CONFLICT", "incidentId")]
     assert codes(await run(gql, "CreatePostmortem", responder, incidentId="nope")) == [("NOT_FOUND", "incidentId")]
     assert codes(await run(gql, "CreatePostmortem", responder, incidentId=incident["id"], templateId="nope")) == [("NOT_FOUND", "templateId")]
+
+
+async def test_language_findings_name_the_people_involved(gql: GraphQLClient, responder: Actor, viewer: Actor) -> None:
+    incident = await incident_in_postmortem(gql, responder)
+    pm = await postmortem_of(gql, responder, incident["id"])
+    assert pm is not None
+    commander = await make_actor(Role.RESPONDER, "kim@example.com")
+    from app.identity.models import User
+
+    await User.filter(id=commander.user_id).update(name="Kim Lee")
+    ok(await run(gql, "AssignIncidentRole", responder, incidentId=incident["id"], role="INCIDENT_COMMANDER", userId=commander.global_id))
+    summary = "Kim forgot to page the database team. The retry job failed to start."
+    ok(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], sections=[{"key": "summary", "body": summary}], whys=[{"question": "Why?", "answer": "Human error."}]))
+    found = (await gql.execute(document("Postmortem"), {"id": pm["id"]}, actor=viewer))["postmortem"]["languageFindings"]
+    assert [(f["section"], f["offset"], f["phrase"], f["category"], f["rule"]) for f in found] == [
+        ("summary", 0, "Kim forgot", "PERSON_AS_CAUSE", "person-caused"),
+        ("whys[0].answer", 0, "Human error", "BLAME", "human-error"),
+    ]
+    assert all(f["suggestion"] for f in found)
