@@ -188,3 +188,36 @@ async def test_language_findings_name_the_people_involved(gql: GraphQLClient, re
         ("whys[0].answer", 0, "Human error", "BLAME", "human-error"),
     ]
     assert all(f["suggestion"] for f in found)
+
+
+async def test_people_review_and_timeline_edits(gql: GraphQLClient, responder: Actor, viewer: Actor) -> None:
+    incident = await incident_in_postmortem(gql, responder)
+    pm = await postmortem_of(gql, responder, incident["id"])
+    assert pm is not None
+    co_author = await make_actor(Role.RESPONDER, "co@example.com")
+    peer = await make_actor(Role.RESPONDER, "peer@example.com")
+    people = ok(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], authorIds=[responder.global_id, co_author.global_id], reviewerIds=[peer.global_id]))
+    assert [a["id"] for a in people["authors"]] == [responder.global_id, co_author.global_id]
+    assert [(r["user"]["id"], r["approved"]) for r in people["reviewers"]] == [(peer.global_id, False)]
+    assert codes(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], authorIds=[])) == [("VALIDATION", "authorIds")]
+    assert codes(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], reviewerIds=[viewer.global_id])) == [("VALIDATION", "reviewerIds")]
+    assert codes(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], sections=[{"key": "nope", "body": "x"}])) == [("VALIDATION", "sections")]
+
+    submitted = ok(await run(gql, "SubmitPostmortemForReview", co_author, postmortemId=pm["id"]))
+    assert submitted["status"] == "IN_REVIEW" and submitted["allowedTransitions"] == ["DRAFT", "PUBLISHED"]
+    assert codes(await run(gql, "ApprovePostmortem", co_author, postmortemId=pm["id"])) == [("FORBIDDEN", "postmortemId")]
+    returned = ok(await run(gql, "ReturnPostmortemToDraft", peer, postmortemId=pm["id"], reason="Say how we detected it"))
+    assert returned["status"] == "DRAFT"
+    data = await gql.execute(document("Incident"), {"id": incident["id"]}, actor=viewer)
+    kinds = [e["node"]["kind"] for e in data["incident"]["timeline"]["edges"]]
+    assert kinds[-3:] == ["POSTMORTEM_CREATED", "POSTMORTEM_SUBMITTED", "POSTMORTEM_RETURNED"]
+    assert data["incident"]["timeline"]["edges"][-1]["node"]["message"] == "Say how we detected it"
+
+    entries = returned["timeline"]
+    changed = ok(await run(gql, "UpdatePostmortemTimelineEntry", responder, entryId=entries[0]["id"], annotation="The page went out here"))
+    assert changed["timeline"][0]["annotation"] == "The page went out here"
+    refused = await run(gql, "UpdatePostmortemTimelineEntry", responder, entryId=entries[0]["id"], body="Rewritten")
+    assert codes(refused) == [("VALIDATION", "body")]
+    removed = ok(await run(gql, "RemovePostmortemTimelineEntry", responder, entryId=entries[0]["id"], expectedVersion=changed["version"]))
+    assert [e["id"] for e in removed["timeline"]] == [e["id"] for e in entries[1:]]
+    assert codes(await run(gql, "RemovePostmortemTimelineEntry", responder, entryId="nope")) == [("NOT_FOUND", "entryId")]
