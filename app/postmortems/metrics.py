@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -41,15 +42,24 @@ class KeyTimes:
         return self.time_to_resolve
 
 
-def key_times(incident: object) -> KeyTimes:
-    """Key times of anything with the incident's timestamp attributes."""
+class HasLifecycleTimes(Protocol):
+    declared_at: datetime
+    acknowledged_at: datetime | None
+    identified_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+def key_times(incident: HasLifecycleTimes) -> KeyTimes:
+    """Key times of an incident (or anything with its timestamps)."""
     return KeyTimes(
-        detected_at=getattr(incident, "declared_at"),
-        acknowledged_at=getattr(incident, "acknowledged_at"),
-        identified_at=getattr(incident, "identified_at"),
-        mitigated_at=getattr(incident, "mitigated_at"),
-        resolved_at=getattr(incident, "resolved_at"),
-        closed_at=getattr(incident, "closed_at"),
+        detected_at=incident.declared_at,
+        acknowledged_at=incident.acknowledged_at,
+        identified_at=incident.identified_at,
+        mitigated_at=incident.mitigated_at,
+        resolved_at=incident.resolved_at,
+        closed_at=incident.closed_at,
     )
 
 

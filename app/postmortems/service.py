@@ -154,7 +154,7 @@ async def create_postmortem(*, actor: Principal, incident_id: int, template_id: 
         if template_id is None:
             template = await default_template(outbox)
         else:
-            template = await PostmortemTemplate.get_or_none(id=template_id).using_db(outbox.connection)
+            template = await PostmortemTemplate.filter(id=template_id).using_db(outbox.connection).first()
             if template is None:
                 raise NotFound("Template not found", field="templateId")
         postmortem = await open_postmortem(outbox, incident, actor_id=actor.user_id, template=template)

@@ -11,6 +11,7 @@ import pytest
 
 from app.api.graphql.context import Context
 from app.api.graphql.schema import build_schema
+from app.errors import DomainError
 from app.identity.models import Role
 from app.ids import to_global_id
 from app.postmortems import action_items, review, service
@@ -73,7 +74,7 @@ async def test_a_refused_edit_sends_nothing(responder: Actor, broker: object) ->
     stream = await subscribe(responder, postmortem.id)
     try:
         pending = await started(stream)
-        with pytest.raises(Exception):
+        with pytest.raises(DomainError):
             await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, expected_version=7, title="Stale")
         await asyncio.sleep(0.1)
         assert not pending.done()

@@ -16,9 +16,9 @@ from app.api.graphql.relay import Node, PageInfo, page_info
 from app.api.graphql.scalars import JSON, DateTime
 from app.errors import NotFound
 from app.ids import to_global_id
-from app.incidents.models import Incident as IncidentModel
 from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
 from app.incidents.lifecycle import is_open
+from app.incidents.models import Incident as IncidentModel
 from app.postmortems import document, lifecycle, metrics
 from app.postmortems import queries as postmortem_queries
 from app.postmortems.enums import FactorCategory, FindingCategory, SectionKind
