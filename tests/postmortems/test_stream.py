@@ -90,3 +90,35 @@ async def test_invisible_postmortems_cannot_be_followed(responder: Actor, viewer
     result = await SCHEMA.subscribe(document("PostmortemUpdated"), variable_values={"postmortemId": to_global_id("Postmortem", postmortem.id)}, context_value=context)
     first = await asyncio.wait_for(result.__anext__(), 5)  # type: ignore[union-attr]
     assert first.errors and first.errors[0].message == "Postmortem not found"
+
+
+@pytest.fixture
+async def redis_broker() -> AsyncIterator[Any]:
+    """The Redis broker, on channels of this test only, installed as the app's broker."""
+    import uuid
+
+    from app.broker import create_broker, get_broker, set_broker
+    from tests.services import require_redis
+
+    previous = get_broker()
+    instance = create_broker(require_redis(), prefix=f"firebreak-test-{uuid.uuid4().hex[:8]}:")
+    await instance.connect()
+    set_broker(instance)
+    yield instance
+    set_broker(previous)
+    await instance.close()
+
+
+async def test_edits_reach_a_co_author_through_redis(responder: Actor, redis_broker: object) -> None:
+    _, postmortem = await in_postmortem(responder)
+    co_author = await make_actor(Role.RESPONDER)
+    stream = await subscribe(co_author, postmortem.id)
+    try:
+        pending = asyncio.ensure_future(next_update(stream))
+        await asyncio.sleep(0.3)  # the Redis subscription is in place
+        await service.update_postmortem(actor=co_author.principal, postmortem_id=postmortem.id, whys=[])  # no change: no message
+        await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, title="Search outage")
+        update = await pending
+        assert update["postmortem"]["title"] == "Search outage" and update["changedSections"] == ["title"]
+    finally:
+        await stream.aclose()  # type: ignore[attr-defined]
