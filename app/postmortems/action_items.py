@@ -15,7 +15,7 @@ from app.ids import to_global_id
 from app.incidents import timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.service import _locked, _save
-from app.postmortems.common import UNSET, postmortem_topic, visible_incident
+from app.postmortems.common import UNSET, postmortem_topic, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
 from app.postmortems.links import check_link
@@ -55,19 +55,24 @@ def _announce(outbox: Outbox, item: ActionItem, *, actor_id: int | None, postmor
 async def create_action_item(
     *,
     actor: Principal,
-    incident_id: int,
+    incident_id: int | None,
     title: str,
-    kind: ActionItemKind,
+    kind: ActionItemKind = ActionItemKind.PREVENT,
     description: str = "",
     owner_id: int | None = None,
     due_date: date | None = None,
     priority: ActionItemPriority = ActionItemPriority.P3,
     postmortem_id: int | None = None,
 ) -> ActionItem:
-    """Track a follow-up of an incident (and of its postmortem, if given)."""
+    """Track a follow-up of an incident, and of its postmortem if given (the postmortem alone
+    names the incident)."""
     require(actor, Action.RESPOND)
     title = single_line(title, field="title")
     description = multi_line(description, field="description", max_length=TEXT_MAX)
+    if incident_id is None:
+        if postmortem_id is None:
+            raise ValidationFailed("Give the incident (or the postmortem) the action item follows up", field="incidentId")
+        incident_id = await visible_postmortem_incident(actor, postmortem_id)
     await visible_incident(actor, incident_id)
     owner = await _owner(owner_id)
     postmortem = await _postmortem_of(incident_id, postmortem_id)

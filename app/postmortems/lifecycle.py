@@ -54,6 +54,16 @@ def plan(current: PostmortemStatus, step: Step) -> PostmortemStatus | Refused:
     return Refused(current, step) if target is None else target
 
 
+def step_to(current: PostmortemStatus, target: PostmortemStatus) -> Step | None:
+    """The move that takes `current` to `target`, if there is one."""
+    return next((step for step, to in TRANSITIONS[current].items() if to is target), None)
+
+
+def status_refusal(current: PostmortemStatus, target: PostmortemStatus) -> str:
+    allowed = ", ".join(s.value for s in allowed_targets(current)) or "none"
+    return f"Cannot move a postmortem from {current.value} to {target.value}; allowed from {current.value}: {allowed}"
+
+
 @dataclass(frozen=True)
 class Approval:
     reviewer_id: int

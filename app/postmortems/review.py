@@ -182,3 +182,22 @@ async def reopen(*, actor: Principal, postmortem_id: int, reason: str = "", expe
         postmortem.published_by_id = None
         await _finish(step, actor, TimelineKind.POSTMORTEM_REOPENED, reason or "Postmortem reopened", reason=reason)
     return step.postmortem
+
+
+async def move(
+    *, actor: Principal, postmortem_id: int, status: PostmortemStatus, message: str = "", expected_version: int | None = None
+) -> Postmortem:
+    """Move to `status` by the one step that leads there (submit, return, publish or reopen),
+    with that step's rules; `message` is the reason given to return or reopen."""
+    require(actor, Action.RESPOND)
+    await visible_postmortem_incident(actor, postmortem_id)
+    current = await Postmortem.filter(id=postmortem_id).values_list("status", flat=True)
+    step = lifecycle.step_to(PostmortemStatus(current[0]), status) if current else None
+    if step is None:
+        raise InvalidTransition(lifecycle.status_refusal(PostmortemStatus(current[0]), status), field="status")
+    if step is Step.SUBMIT:
+        return await submit(actor=actor, postmortem_id=postmortem_id, expected_version=expected_version)
+    if step is Step.PUBLISH:
+        return await publish(actor=actor, postmortem_id=postmortem_id, expected_version=expected_version)
+    command = return_to_draft if step is Step.RETURN else reopen
+    return await command(actor=actor, postmortem_id=postmortem_id, reason=message, expected_version=expected_version)

@@ -143,3 +143,12 @@ async def test_a_page_of_action_items_costs_a_bounded_number_of_queries(gql: Gra
 
     small = await count_queries(2)
     assert 0 < small == await count_queries(8)
+
+
+async def test_the_postmortem_alone_names_the_incident(gql: GraphQLClient, responder: Actor) -> None:
+    incident = ok(await run(gql, "DeclareIncident", responder, title="A", severity="SEV3"))
+    postmortem = ok(await run(gql, "CreatePostmortem", responder, incidentId=incident["id"]))
+    item = ok(await run(gql, "CreateActionItem", responder, postmortemId=postmortem["id"], title="Write the runbook"))
+    assert (item["incident"]["id"], item["postmortem"]["id"], item["kind"], item["priority"]) == (incident["id"], postmortem["id"], "PREVENT", "P3")
+    assert codes(await run(gql, "CreateActionItem", responder, title="Orphan")) == [("VALIDATION", "incidentId")]
+    assert codes(await run(gql, "CreateActionItem", responder, postmortemId="nope", title="x")) == [("NOT_FOUND", "postmortemId")]

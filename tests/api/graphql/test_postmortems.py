@@ -221,3 +221,25 @@ async def test_people_review_and_timeline_edits(gql: GraphQLClient, responder: A
     removed = ok(await run(gql, "RemovePostmortemTimelineEntry", responder, entryId=entries[0]["id"], expectedVersion=changed["version"]))
     assert [e["id"] for e in removed["timeline"]] == [e["id"] for e in entries[1:]]
     assert codes(await run(gql, "RemovePostmortemTimelineEntry", responder, entryId="nope")) == [("NOT_FOUND", "entryId")]
+
+
+async def test_update_postmortem_status_takes_the_matching_step(gql: GraphQLClient, responder: Actor) -> None:
+    incident = await incident_in_postmortem(gql, responder)
+    pm = await postmortem_of(gql, responder, incident["id"])
+    assert pm is not None
+    peer = await make_actor(Role.RESPONDER, "peer@example.com")
+    skip = await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="PUBLISHED")
+    assert codes(skip) == [("INVALID_TRANSITION", "status")] and "allowed from DRAFT: IN_REVIEW" in skip["errors"][0]["message"]
+    assert codes(await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="IN_REVIEW")) == [("VALIDATION", "reviewerIds")]
+    ok(await run(gql, "UpdatePostmortem", responder, postmortemId=pm["id"], reviewerIds=[peer.global_id], noActionItemsReason="A provider outage"))
+    in_review = ok(await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="IN_REVIEW", expectedVersion=2))
+    assert in_review["status"] == "IN_REVIEW"
+    assert codes(await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="PUBLISHED")) == [("POLICY", "postmortemId")]
+    ok(await run(gql, "ApprovePostmortem", peer, postmortemId=pm["id"]))
+    published = ok(await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="PUBLISHED"))
+    assert published["status"] == "PUBLISHED"
+    reopened = ok(await run(gql, "UpdatePostmortemStatus", responder, postmortemId=pm["id"], status="DRAFT", message="New evidence"))
+    assert reopened["status"] == "DRAFT" and reopened["reviewers"][0]["approved"] is False
+    data = await gql.execute(document("Incident"), {"id": incident["id"]}, actor=responder)
+    last = data["incident"]["timeline"]["edges"][-1]["node"]
+    assert (last["kind"], last["message"]) == ("POSTMORTEM_REOPENED", "New evidence")

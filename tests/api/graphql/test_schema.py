@@ -55,7 +55,7 @@ CONTRACT_NAMES = {
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
         "assignIncidentRole", "unassignIncidentRole", "addTimelineNote", "mergeIncident",
         "createService", "createUser", "createApiToken", "revokeApiToken",
-        "createPostmortem", "updatePostmortem", "submitPostmortemForReview", "approvePostmortem",
+        "createPostmortem", "updatePostmortem", "updatePostmortemStatus", "submitPostmortemForReview", "approvePostmortem",
         "returnPostmortemToDraft", "publishPostmortem", "reopenPostmortem", "highlightTimelineEvent",
         "addPostmortemTimelineEntry", "updatePostmortemTimelineEntry", "removePostmortemTimelineEntry",
         "createPostmortemTemplate", "updatePostmortemTemplate",

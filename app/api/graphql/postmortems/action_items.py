@@ -150,16 +150,16 @@ class ActionItemPayload:
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-@strawberry.input
+@strawberry.input(description="Name the incident, or the postmortem (whose incident it then is), or both.")
 class CreateActionItemInput:
-    incident_id: strawberry.ID
-    title: str
-    kind: ActionItemKind
+    incident_id: strawberry.ID | None = None
     postmortem_id: strawberry.ID | None = None
+    title: str
     description: str = ""
     owner_id: strawberry.ID | None = None
     due_date: date | None = None
     priority: ActionItemPriority = PriorityEnum.P3
+    kind: ActionItemKind = KindEnum.PREVENT
 
 
 @strawberry.input(description="Omitted fields stay; null clears ownerId, dueDate and postmortemId.")
@@ -243,7 +243,7 @@ class ActionItemMutation:
     async def create_action_item(self, info: Info[Context, None], input: CreateActionItemInput) -> ActionItemPayload:
         item = await service.create_action_item(
             actor=info.context.principal,  # type: ignore[arg-type]
-            incident_id=pk_of(input.incident_id, "Incident", field="incidentId"),
+            incident_id=pk_of(input.incident_id, "Incident", field="incidentId") if input.incident_id else None,
             postmortem_id=pk_of(input.postmortem_id, "Postmortem", field="postmortemId") if input.postmortem_id else None,
             title=input.title,
             description=input.description,

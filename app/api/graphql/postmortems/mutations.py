@@ -12,6 +12,7 @@ from app.api.graphql.postmortems.types import (
     Postmortem,
     PostmortemPayload,
     PostmortemSectionKind,
+    PostmortemStatus,
     PostmortemTemplate,
     PostmortemTemplatePayload,
 )
@@ -61,6 +62,14 @@ class UpdatePostmortemInput:
     no_action_items_reason: str | None = strawberry.UNSET
     author_ids: list[strawberry.ID] | None = strawberry.UNSET
     reviewer_ids: list[strawberry.ID] | None = strawberry.UNSET
+
+
+@strawberry.input
+class UpdatePostmortemStatusInput:
+    postmortem_id: strawberry.ID
+    status: PostmortemStatus
+    message: str = strawberry.field(default="", description="The reason, when returning to draft or reopening.")
+    expected_version: int | None = None
 
 
 @strawberry.input
@@ -204,6 +213,17 @@ class PostmortemMutation:
             reviewer_ids=pks_of(reviewers, "User", field="reviewerIds") if isinstance(reviewers, list) else reviewers,  # type: ignore[arg-type]
         )
         return _done(postmortem)
+
+    @strawberry.mutation(description="Move through DRAFT → IN_REVIEW → PUBLISHED (or back to DRAFT) by the matching step below, with its rules.")
+    @payload(PostmortemPayload)
+    async def update_postmortem_status(self, info: Info[Context, None], input: UpdatePostmortemStatusInput) -> PostmortemPayload:
+        return _done(await review.move(
+            actor=_actor(info),
+            postmortem_id=_pid(input.postmortem_id),
+            status=input.status,
+            message=input.message,
+            expected_version=input.expected_version,
+        ))
 
     @strawberry.mutation(description="DRAFT → IN_REVIEW; needs a reviewer who is not an author.")
     @payload(PostmortemPayload)
