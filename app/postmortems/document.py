@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.identity.models import User
 from app.ids import to_global_id
 from app.incidents import queries as incident_queries
-from app.incidents.models import Incident
+from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import action_item_queries, language, markdown, metrics, queries
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.language import Finding
@@ -52,7 +52,7 @@ async def build(postmortem: Postmortem) -> markdown.Document:
         timeline=[
             markdown.TimelineLine(
                 occurred_at=c.entry.occurred_at,
-                text=(c.event.message or describe_event(c.event.kind, c.event.data)) if c.event else c.entry.body,
+                text=event_text(c.event) if c.event else c.entry.body,
                 annotation=c.entry.annotation,
                 actor=names.get(c.event.actor_id) if c.event and c.event.actor_id else None,  # type: ignore[arg-type]
                 kind=c.event.kind if c.event else None,
@@ -79,15 +79,16 @@ async def build(postmortem: Postmortem) -> markdown.Document:
     )
 
 
-def describe_event(kind: str, data: dict[str, object]) -> str:
-    """Words for an event that has no message of its own."""
-    if kind == "STATUS_CHANGED":
-        return f"Status changed from {data.get('from')} to {data.get('to')}"
-    if kind == "SEVERITY_CHANGED":
-        return f"Severity changed from {data.get('from')} to {data.get('to')}"
-    if kind == "DECLARED":
-        return "Incident declared"
-    return kind.replace("_", " ").capitalize()
+def event_text(event: TimelineEvent) -> str:
+    """How a highlighted incident event reads on the postmortem's timeline."""
+    data, message = event.data, event.message.strip()
+    if event.kind == "DECLARED":
+        return f"Incident declared as {data.get('severity')}: {message}"
+    if event.kind in ("STATUS_CHANGED", "SEVERITY_CHANGED"):
+        what = "Status" if event.kind == "STATUS_CHANGED" else "Severity"
+        change = f"{what} changed from {data.get('from')} to {data.get('to')}"
+        return f"{change}: {message}" if message else change
+    return message or event.kind.replace("_", " ").capitalize()
 
 
 async def render_markdown(postmortem: Postmortem) -> str:

@@ -101,7 +101,7 @@ class PostmortemReviewer:
 class PostmortemTimelineEntry:
     id: strawberry.ID
     occurred_at: DateTime
-    text: str = strawberry.field(description="The highlighted event's message, or the entry's own text.")
+    text: str = strawberry.field(description="What the highlighted event says (status and severity changes spelled out), or the entry's own text.")
     annotation: str | None
     event: TimelineEvent | None = strawberry.field(description="The incident event highlighted; null for an entry only in the postmortem.")
     added_by_pk: strawberry.Private[int | None]
@@ -116,7 +116,7 @@ def timeline_entry(curated: postmortem_queries.CuratedEntry) -> PostmortemTimeli
     return PostmortemTimelineEntry(
         id=strawberry.ID(to_global_id("PostmortemTimelineEntry", entry.id)),
         occurred_at=entry.occurred_at,
-        text=(event.message or document.describe_event(event.kind, event.data)) if event else entry.body,
+        text=document.event_text(event) if event else entry.body,
         annotation=entry.annotation or None,
         event=TimelineEvent.from_model(event) if event else None,
         added_by_pk=entry.created_by_id,
