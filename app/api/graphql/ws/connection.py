@@ -4,6 +4,7 @@ bounded outgoing queue drained by a writer task (a slow reader never delays anyo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from typing import TYPE_CHECKING, Any
@@ -53,16 +54,18 @@ class Connection:
         if self._closing:
             return
         if len(self._outbox) >= self.server.settings.ws_send_buffer:
-            self.close_soon(p.SLOW_CONSUMER, p.SLOW_CONSUMER_REASON)
+            self.close_soon(p.SLOW_CONSUMER, p.SLOW_CONSUMER_REASON, discard_pending=True)
             return
         self._outbox.append(text)
         self._wake.set()
 
-    def close_soon(self, code: int, reason: str) -> None:
+    def close_soon(self, code: int, reason: str, *, discard_pending: bool = False) -> None:
+        """Close after what is queued (or instead of it, for a consumer that fell behind)."""
         if self._closing:
             return
         self._closing = True
-        self._outbox.clear()
+        if discard_pending:
+            self._outbox.clear()
         self._outbox.append((_CLOSE, code, reason))
         self._wake.set()
 
@@ -97,6 +100,11 @@ class Connection:
                 await self._handle(text or "")
         except OSError:
             pass
+        except Exception:  # noqa: BLE001 - never drop a socket without a close frame
+            log.exception("websocket connection failed (request %s)", self.request_id)
+            self.close_soon(p.INTERNAL_ERROR, "Internal server error")
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer, 1)
         finally:
             timer.cancel()
             self.server.connections.discard(self)
@@ -160,8 +168,9 @@ class Connection:
         if self.wire is p.LEGACY:
             self.deliver(self.wire.keep_alive)
 
-    def _refuse(self, operation_id: str, message: str, code: str) -> None:
-        self.deliver(self.wire.error_message(operation_id, [{"message": message, "extensions": {"code": code}}]))
+    def _refuse(self, operation_id: str, message: str, code: str, field: str | None = None) -> None:
+        extensions = {"code": code, **({"field": field} if field else {})}
+        self.deliver(self.wire.error_message(operation_id, [{"message": message, "extensions": extensions}]))
 
     async def _subscribe(self, message: dict[str, Any]) -> None:
         operation_id, payload = message.get("id"), message.get("payload")
@@ -192,7 +201,7 @@ class Connection:
             await self._start(operation_id, query, variables, name)
         except DomainError as error:
             self.operations.pop(operation_id, None)
-            self._refuse(operation_id, error.message, error.code.value)
+            self._refuse(operation_id, error.message, error.code.value, error.field)
 
     async def _start(self, operation_id: str, query: str, variables: dict[str, Any] | None, name: str | None) -> None:
         executor = self.server.executor
@@ -216,7 +225,7 @@ class Connection:
             return
         assert prepared.operation is not None
         root = next(s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode))
-        args = {a.name.value: value_from_ast_untyped(a.value, variables or {}) for a in root.arguments}
+        args = {a.name.value: value_from_ast_untyped(a.value, variables or {}) for a in root.arguments or ()}
         audience = await subscription_access.audience(root.name.value, self.principal, args, public=public)
         if operation_id not in self.operations:  # stopped while authorizing
             return

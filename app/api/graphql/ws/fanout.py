@@ -69,7 +69,7 @@ class Group:
         except Overflow:
             # This stream fell behind the broker: its subscribers resume from storage.
             for subscriber in list(self.subscribers.values()):
-                subscriber.connection.close_soon(SLOW_CONSUMER, SLOW_CONSUMER_REASON)
+                subscriber.connection.close_soon(SLOW_CONSUMER, SLOW_CONSUMER_REASON, discard_pending=True)
             self._finish(notify=False)
         except asyncio.CancelledError:
             raise
