@@ -66,21 +66,26 @@ class Connection:
         self._closing = True
         if discard_pending:
             self._outbox.clear()
+            for operation_id in list(self.operations):
+                self._stop(operation_id)
         self._outbox.append((_CLOSE, code, reason))
         self._wake.set()
 
     async def _writer(self) -> None:
         send = self._send
         outbox = self._outbox
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            while outbox:
-                item = outbox.popleft()
-                if isinstance(item, tuple):
-                    await send({"type": "websocket.close", "code": item[1], "reason": item[2]})
-                    return
-                await send({"type": "websocket.send", "text": item})
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while outbox:
+                    item = outbox.popleft()
+                    if isinstance(item, tuple):
+                        await send({"type": "websocket.close", "code": item[1], "reason": item[2]})
+                        return
+                    await send({"type": "websocket.send", "text": item})
+        except (OSError, RuntimeError):
+            return  # the peer is gone, or the server closed the socket (keep-alive timeout)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
