@@ -15,6 +15,7 @@ from graphql.utilities import value_from_ast_untyped
 from starlette.types import Receive, Scope, Send
 
 from app.api.auth import principal_for
+from app.api.websocket_protocol import SEND_NOWAIT
 from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
 from app.api.graphql.public import is_public
@@ -45,6 +46,8 @@ class Connection:
         self._outbox: deque[Any] = deque()
         self._wake = asyncio.Event()
         self._closing = False
+        self._sending = False
+        self._send_nowait = scope.get("extensions", {}).get(SEND_NOWAIT)
         self.request_id: str = scope.get("state", {}).get("request_id", "-")
 
     # -- outgoing ----------------------------------------------------------------------------
@@ -53,6 +56,8 @@ class Connection:
         """Queue a message; past the buffer the connection is closed as a slow consumer."""
         if self._closing:
             return
+        if not self._outbox and not self._sending and self._send_nowait is not None and self._send_nowait(text):
+            return  # written straight away: nothing queued, the socket is writable
         if len(self._outbox) >= self.server.settings.ws_send_buffer:
             self.close_soon(p.SLOW_CONSUMER, p.SLOW_CONSUMER_REASON, discard_pending=True)
             return
@@ -78,12 +83,14 @@ class Connection:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
+                self._sending = True
                 while outbox:
                     item = outbox.popleft()
                     if isinstance(item, tuple):
                         await send({"type": "websocket.close", "code": item[1], "reason": item[2]})
                         return
                     await send({"type": "websocket.send", "text": item})
+                self._sending = False
         except (OSError, RuntimeError):
             return  # the peer is gone, or the server closed the socket (keep-alive timeout)
 
