@@ -17,6 +17,7 @@ from app.broker import get_broker
 log = logging.getLogger(__name__)
 
 FEED_TOPIC = "incidents:feed"
+ACCESS_TOPIC = "access"  # who may see an incident changed: live subscriptions re-check
 
 
 def incident_topic(incident_id: int) -> str:
@@ -32,6 +33,11 @@ class Outbox:
 
     def add(self, topic: str, payload: dict[str, Any]) -> None:
         self.messages.append((topic, payload))
+
+
+def access_changed(outbox: Outbox, incident_id: int, user_id: int | None) -> None:
+    """After commit, tell every process to re-check `user_id`'s (None: everyone's) access."""
+    outbox.add(ACCESS_TOPIC, {"type": "access", "incidentId": incident_id, "userId": user_id})
 
 
 @contextlib.asynccontextmanager

@@ -14,11 +14,12 @@ from tortoise.transactions import in_transaction
 from app import clock
 from app.catalog import service as catalog
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, VersionConflict
-from app.events import Outbox, unit_of_work
+from app.events import Outbox, access_changed, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import timeline
+from app.incidents.locking import locked, save
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
@@ -27,7 +28,7 @@ from app.incidents.lifecycle import (
     TransitionRefused,
     plan_transition,
 )
-from app.incidents.models import Counter, Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.models import Counter, Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
 from app.text import TEXT_MAX, multi_line, single_line
 
 UNSET: Any = object()
@@ -49,27 +50,12 @@ async def _next_number(outbox: Outbox) -> int:
     return counter.value
 
 
-async def _locked(outbox: Outbox, incident_id: int, *, field: str = "incidentId") -> Incident:
-    incident = (
-        await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
-    )
-    if incident is None:
-        raise NotFound("Incident not found", field=field)
-    return incident
-
-
 def _check_version(incident: Incident, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != incident.version:
         raise VersionConflict(
             f"The incident is at version {incident.version}, not {expected_version}; reload and retry",
             field="expectedVersion",
         )
-
-
-async def _save(outbox: Outbox, incident: Incident, fields: Sequence[str]) -> None:
-    await incident.save(
-        update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection
-    )
 
 
 async def declare_incident(
@@ -111,6 +97,8 @@ async def declare_incident(
                 [IncidentService(incident_id=incident.id, service_id=sid) for sid in services],
                 using_db=outbox.connection,
             )
+        if private:
+            await IncidentMember.create(incident_id=incident.id, user_id=actor.user_id, added_at=now, using_db=outbox.connection)
         await timeline.append(
             outbox,
             incident,
@@ -124,7 +112,7 @@ async def declare_incident(
                 "serviceIds": [to_global_id("Service", sid) for sid in services],
             },
         )
-        await _save(outbox, incident, [])
+        await save(outbox, incident, [])
     return incident
 
 
@@ -142,7 +130,7 @@ async def update_status(
     if status is IncidentStatus.MERGED:
         raise ValidationFailed("Use mergeIncident to merge an incident", field="status")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = incident.status
         changes = _transition(incident, status)
@@ -156,7 +144,7 @@ async def update_status(
             message=message,
             data={"from": previous.value, "to": status.value},
         )
-        await _save(outbox, incident, ["status", "version", *changes])
+        await save(outbox, incident, ["status", "version", *changes])
     return incident
 
 
@@ -182,7 +170,7 @@ async def change_severity(
     require(actor, Action.RESPOND)
     message = multi_line(message or "", field="message")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = Severity(incident.severity)
         if previous is severity:
@@ -197,7 +185,7 @@ async def change_severity(
             message=message,
             data={"from": previous.value, "to": severity.value},
         )
-        await _save(outbox, incident, ["severity", "version"])
+        await save(outbox, incident, ["severity", "version"])
     return incident
 
 
@@ -208,16 +196,17 @@ async def update_incident(
     title: str | None = UNSET,
     summary: str | None = UNSET,
     service_ids: Sequence[int] | None = UNSET,
+    private: bool | None = UNSET,
     expected_version: int | None = None,
 ) -> Incident:
-    """Edit title, summary and affected services; one FIELD_CHANGED event lists what changed."""
+    """Edit title, summary, affected services and privacy; one FIELD_CHANGED event lists what changed."""
     require(actor, Action.RESPOND)
     if title is not UNSET:
         title = single_line(title or "", field="title")
     if summary is not UNSET:
         summary = multi_line(summary or "", field="summary")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         changed: dict[str, dict[str, Any]] = {}
         fields: list[str] = []
@@ -240,6 +229,13 @@ async def update_incident(
                     "from": [to_global_id("Service", s) for s in current],
                     "to": [to_global_id("Service", s) for s in wanted],
                 }
+        if private is not UNSET and private is not None and private != incident.private:
+            changed["private"] = {"from": incident.private, "to": private}
+            incident.private = private
+            fields.append("private")
+            if private:
+                await _ensure_member(outbox, incident.id, actor.user_id)
+                access_changed(outbox, incident.id, None)
         if not changed:
             return incident
         incident.version += 1
@@ -251,8 +247,13 @@ async def update_incident(
             message="Updated " + ", ".join(changed),
             data={"changes": changed},
         )
-        await _save(outbox, incident, [*fields, "version"])
+        await save(outbox, incident, [*fields, "version"])
     return incident
+
+
+async def _ensure_member(outbox: Outbox, incident_id: int, user_id: int) -> None:
+    if not await IncidentMember.filter(incident_id=incident_id, user_id=user_id).using_db(outbox.connection).exists():
+        await IncidentMember.create(incident_id=incident_id, user_id=user_id, added_at=clock.now(), using_db=outbox.connection)
 
 
 async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[int], wanted: Sequence[int]) -> None:
@@ -280,7 +281,7 @@ async def assign_role(
     if user.role is Role.VIEWER:
         raise ValidationFailed("Viewers cannot hold incident roles", field="userId")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         _require_not_terminal(incident)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
@@ -311,7 +312,9 @@ async def assign_role(
                 "handoff": previous_id is not None,
             },
         )
-        await _save(outbox, incident, [])
+        await save(outbox, incident, [])
+        if previous_id is not None:
+            access_changed(outbox, incident.id, previous_id)
     return incident
 
 
@@ -319,7 +322,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
     """Leave a role vacant."""
     require(actor, Action.RESPOND)
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
         ).first()
@@ -334,7 +337,8 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
             message=f"{role.value} unassigned",
             data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
         )
-        await _save(outbox, incident, [])
+        await save(outbox, incident, [])
+        access_changed(outbox, incident.id, existing.user_id)
     return incident
 
 
@@ -350,7 +354,7 @@ async def add_note(
         if occurred_at > clock.now():
             raise ValidationFailed("occurredAt must not be in the future", field="occurredAt")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await locked(outbox, incident_id, actor)
         if occurred_at is not None and occurred_at < incident.declared_at - _MAX_BACKDATE:
             raise ValidationFailed("occurredAt is more than a year before the incident", field="occurredAt")
         event = await timeline.append(
@@ -362,7 +366,7 @@ async def add_note(
             occurred_at=occurred_at,
             incident_changed=False,
         )
-        await _save(outbox, incident, [])
+        await save(outbox, incident, [])
     return event
 
 
@@ -374,11 +378,11 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
     async with unit_of_work() as outbox:
         # Lock in id order so two opposite merges cannot deadlock.
         first, second = sorted((incident_id, into_incident_id))
-        locked = {
-            first: await _locked(outbox, first, field="incidentId" if first == incident_id else "intoIncidentId"),
-            second: await _locked(outbox, second, field="incidentId" if second == incident_id else "intoIncidentId"),
+        rows = {
+            first: await locked(outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"),
+            second: await locked(outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"),
         }
-        source, target = locked[incident_id], locked[into_incident_id]
+        source, target = rows[incident_id], rows[into_incident_id]
         if target.status in TERMINAL_STATUSES:
             raise InvalidTransition(
                 f"Cannot merge into {target.reference}: it is {target.status.value}", field="intoIncidentId"
@@ -396,7 +400,7 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             message=f"Merged into {target.reference}",
             data={"from": previous.value, "to": IncidentStatus.MERGED.value, "intoIncidentId": to_global_id("Incident", target.id), "intoReference": target.reference},
         )
-        await _save(outbox, source, ["status", "version", "merged_into_id", *changes])
+        await save(outbox, source, ["status", "version", "merged_into_id", *changes])
         await timeline.append(
             outbox,
             target,
@@ -405,7 +409,7 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             message=f"{source.reference} merged into this incident",
             data={"incidentId": to_global_id("Incident", source.id), "reference": source.reference},
         )
-        await _save(outbox, target, [])
+        await save(outbox, target, [])
     return source
 
 

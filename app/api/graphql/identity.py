@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +22,13 @@ from app.ids import to_global_id
 from app import pagination
 
 UserRole = strawberry.enum(Role, name="UserRole", description="What a user may do.")
+
+
+@strawberry.enum(description="What a token may do, within what its user's role allows.")
+class TokenScope(Enum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
 
 
 @strawberry.type
@@ -53,6 +61,7 @@ class ApiToken(Node):
     expires_at: DateTime | None
     revoked_at: DateTime | None
     last_used_at: DateTime | None
+    scopes: list[TokenScope]
     user_pk: strawberry.Private[int]
 
     @strawberry.field
@@ -70,6 +79,7 @@ class ApiToken(Node):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
+            scopes=[TokenScope(scope) for scope in token.scopes.split(",")],
             user_pk=token.user_id,
         )
 
@@ -105,6 +115,7 @@ class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
     expires_at: DateTime | None = None
+    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to every scope.")
 
 
 @strawberry.type
@@ -158,7 +169,8 @@ class IdentityMutation:
         user_id = pk_of(input.user_id, "User", field="userId")
         if user_id != principal.user_id and not principal.is_admin:
             raise Forbidden("Only admins create tokens for other users", field="userId")
-        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at)
+        scopes = [scope.value for scope in input.scopes] if input.scopes is not None else None
+        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")

@@ -10,7 +10,7 @@ from app.catalog.models import Service
 from app.identity.models import User
 from app.identity.policy import Principal
 from app.incidents import queries as incident_queries
-from app.incidents.models import Incident, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentMember, RoleAssignment, TimelineEvent
 from app.incidents.queries import TimelineWindow
 
 
@@ -22,6 +22,7 @@ class Loaders:
         self.incident = DataLoader(self._incidents)
         self.incident_services = DataLoader(self._incident_services)
         self.incident_roles = DataLoader(self._incident_roles)
+        self.incident_members = DataLoader(self._incident_members)
         self.timeline = DataLoader(self._timeline)
 
     async def _users(self, ids: Sequence[int]) -> list[User | None]:
@@ -41,6 +42,10 @@ class Loaders:
 
     async def _incident_services(self, ids: Sequence[int]) -> list[list[Service]]:
         grouped = await incident_queries.services_by_incident(ids)
+        return [grouped.get(i, []) for i in ids]
+
+    async def _incident_members(self, ids: Sequence[int]) -> list[list[IncidentMember]]:
+        grouped = await incident_queries.members_by_incident(ids)
         return [grouped.get(i, []) for i in ids]
 
     async def _incident_roles(self, ids: Sequence[int]) -> list[list[RoleAssignment]]:

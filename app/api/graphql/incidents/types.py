@@ -156,6 +156,12 @@ class Incident(Node):
         rows = await info.context.loaders.incident_roles.load(self.pk)
         return [role_assignment(r) for r in rows]
 
+    @strawberry.field(description="Users explicitly allowed to see this incident (besides admins and role holders).")
+    async def members(self, info: Info[Context, None]) -> list[User]:
+        rows = await info.context.loaders.incident_members.load(self.pk)
+        users = await info.context.loaders.user.load_many([row.user_id for row in rows])
+        return [User.from_model(user) for user in users if user is not None]
+
     @strawberry.field(description="The incident this one was merged into.")
     async def merged_into(self, info: Info[Context, None]) -> Incident | None:
         if self.merged_into_pk is None:

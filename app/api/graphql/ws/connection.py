@@ -22,6 +22,7 @@ from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.fanout import Group, Subscriber
 from app.errors import DomainError
+from app.ids import parse_pk
 from app.identity.policy import Principal, Unauthenticated
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Connection:
         self.initialized = False
         self.operations: dict[str, Group | None] = {}
         self.subscribers: dict[str, Subscriber] = {}
+        self.incident_operations: dict[str, int] = {}  # operation id -> incident it is about
         self._outbox: deque[Any] = deque()
         self._wake = asyncio.Event()
         self._closing = False
@@ -246,11 +248,22 @@ class Connection:
         def start() -> Any:
             return executor.subscribe(prepared, variables=variables, context=context, operation_name=name)
 
+        incident_pk = parse_pk(str(args.get("incidentId", "")), "Incident") if "incidentId" in args else None
+        if incident_pk is not None:
+            self.incident_operations[operation_id] = incident_pk
         subscriber = Subscriber(self, operation_id)
         self.subscribers[operation_id] = subscriber
         self.operations[operation_id] = self.server.fanout.join(key, subscriber, start, self.server.format)
 
+    def revoke(self, operation_id: str, message: str) -> None:
+        """End one operation because its subscriber may no longer see what it streams."""
+        self._stop(operation_id)
+        self._refuse(operation_id, message, "FORBIDDEN")
+        if self.wire is p.LEGACY:
+            self.deliver(self.wire.complete_message(operation_id))
+
     def _stop(self, operation_id: str) -> None:
+        self.incident_operations.pop(operation_id, None)
         group = self.operations.pop(operation_id, None)
         subscriber = self.subscribers.pop(operation_id, None)
         if group is not None and subscriber is not None:
@@ -258,6 +271,7 @@ class Connection:
 
     def forget(self, operation_id: str) -> None:
         """The group ended this operation."""
+        self.incident_operations.pop(operation_id, None)
         self.operations.pop(operation_id, None)
         self.subscribers.pop(operation_id, None)
 

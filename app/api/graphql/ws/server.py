@@ -8,6 +8,7 @@ import contextlib
 import logging
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult
 from starlette.types import Receive, Scope, Send
 
@@ -17,7 +18,10 @@ from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.connection import Connection
 from app.api.graphql.ws.fanout import Fanout
 from app.config import Settings
+from app.broker import GAP, get_broker
+from app.events import ACCESS_TOPIC
 from app.identity import service as identity
+from app.incidents import queries as incident_queries
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,7 @@ class WebSocketServer:
         self._tasks = [
             asyncio.create_task(self._keep_alive(), name="ws-keep-alive"),
             asyncio.create_task(self._recheck_tokens(), name="ws-token-recheck"),
+            asyncio.create_task(self._watch_access(), name="ws-access-changes"),
         ]
 
     async def stop(self) -> None:
@@ -74,6 +79,33 @@ class WebSocketServer:
             for connection in list(self.connections):
                 if connection.initialized:
                     connection.deliver(connection.wire.keep_alive)
+
+    async def _watch_access(self) -> None:
+        """When who may see an incident changes, end the subscriptions to it of those who no
+        longer may (after a broker gap, re-check every incident-scoped subscription)."""
+        broker = get_broker()
+        if broker is None:
+            return
+        async with broker.subscribe(ACCESS_TOPIC) as listener:
+            async for message in listener:
+                change = None if message is GAP else orjson.loads(message)
+                try:
+                    await self._recheck_access(change)
+                except Exception:  # noqa: BLE001 - keep watching
+                    log.warning("could not re-check subscription access", exc_info=True)
+
+    async def _recheck_access(self, change: dict[str, Any] | None) -> None:
+        for connection in list(self.connections):
+            principal = connection.principal
+            if principal is None or principal.is_admin or not connection.incident_operations:
+                continue
+            if change is not None and change["userId"] is not None and change["userId"] != principal.user_id:
+                continue
+            for operation_id, incident_id in list(connection.incident_operations.items()):
+                if change is not None and incident_id != change["incidentId"]:
+                    continue
+                if not await incident_queries.can_see(principal, incident_id):
+                    connection.revoke(operation_id, "Access to this incident was withdrawn")
 
     async def _recheck_tokens(self) -> None:
         while True:

@@ -186,3 +186,23 @@ async def test_revoking_a_token_closes_its_open_sockets(server: LiveServer, view
         started = asyncio.get_running_loop().time()
         code, _ = await closed_with(ws, timeout=10)
         assert code == 4403 and asyncio.get_running_loop().time() - started < 8
+
+
+async def test_removing_a_member_ends_their_subscription(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+    secret = await service.declare_incident(actor=responder.principal, title="Private", severity=Severity.SEV1, private=True)
+    incident_id = to_global_id("Incident", secret.id)
+    mutation = "mutation($input: IncidentMemberInput!) { %s(input: $input) { errors { code } } }"
+    async with httpx.AsyncClient(base_url=server.url, headers=responder.headers) as http:
+        added = await http.post("/graphql", json={"query": mutation % "addIncidentMember", "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}}})
+        assert added.json()["data"]["addIncidentMember"]["errors"] == []
+        async with await connect(server) as ws:
+            await init(ws, viewer.token)
+            await send(ws, {"id": "p", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+            assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["sequence"] == 1
+            assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["kind"] == "MEMBER_ADDED"
+            removed = await http.post("/graphql", json={"query": mutation % "removeIncidentMember", "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}}})
+            assert removed.json()["data"]["removeIncidentMember"]["errors"] == []
+            message = await receive(ws)
+            while message["type"] == "next":  # the MEMBER_REMOVED event may come first
+                message = await receive(ws)
+            assert message["type"] == "error" and message["payload"][0]["extensions"]["code"] == "FORBIDDEN"
