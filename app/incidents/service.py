@@ -7,18 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from app import clock
 from app.catalog import service as catalog
-from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from app.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from app.events import Outbox, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import timeline
+from app.incidents import store, timeline
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
@@ -27,35 +24,13 @@ from app.incidents.lifecycle import (
     TransitionRefused,
     plan_transition,
 )
-from app.incidents.models import Counter, Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.store import locked as _locked
+from app.incidents.store import save as _save
 from app.text import TEXT_MAX, multi_line, single_line
 
 UNSET: Any = object()
 _MAX_BACKDATE = timedelta(days=365)
-
-
-async def _next_number(outbox: Outbox) -> int:
-    """The next incident number, gap-free: the counter row stays locked until commit."""
-    conn = outbox.connection
-    bumped = await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    if not bumped:
-        try:
-            async with in_transaction() as savepoint:  # the first declare of a database
-                await Counter.create(name="incident", value=1, using_db=savepoint)
-            return 1
-        except IntegrityError:
-            await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    counter = await Counter.get(name="incident").using_db(conn)
-    return counter.value
-
-
-async def _locked(outbox: Outbox, incident_id: int, *, field: str = "incidentId") -> Incident:
-    incident = (
-        await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
-    )
-    if incident is None:
-        raise NotFound("Incident not found", field=field)
-    return incident
 
 
 def _check_version(incident: Incident, expected_version: int | None) -> None:
@@ -64,12 +39,6 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
             f"The incident is at version {incident.version}, not {expected_version}; reload and retry",
             field="expectedVersion",
         )
-
-
-async def _save(outbox: Outbox, incident: Incident, fields: Sequence[str]) -> None:
-    await incident.save(
-        update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection
-    )
 
 
 async def declare_incident(
@@ -90,41 +59,16 @@ async def declare_incident(
         raise ValidationFailed("An incident is declared in an open status", field="status")
     async with unit_of_work() as outbox:
         services = await catalog.existing_ids(service_ids)
-        now = clock.now()
-        stamps = plan_transition(IncidentStatus.TRIAGE, status, {}, now) if status != IncidentStatus.TRIAGE else {}
-        assert not isinstance(stamps, TransitionRefused)
-        incident = await Incident.create(
-            number=await _next_number(outbox),
-            title=title,
-            summary=summary,
-            severity=severity,
-            status=status,
-            private=private,
-            declared_at=now,
-            updated_at=now,
-            created_by_id=actor.user_id,
-            using_db=outbox.connection,
-            **stamps,
-        )
-        if services:
-            await IncidentService.bulk_create(
-                [IncidentService(incident_id=incident.id, service_id=sid) for sid in services],
-                using_db=outbox.connection,
-            )
-        await timeline.append(
+        incident = await store.create(
             outbox,
-            incident,
-            TimelineKind.DECLARED,
             actor_id=actor.user_id,
-            message=title,
-            data={
-                "severity": severity.value,
-                "status": status.value,
-                "private": private,
-                "serviceIds": [to_global_id("Service", sid) for sid in services],
-            },
+            title=title,
+            severity=severity,
+            summary=summary,
+            service_ids=services,
+            private=private,
+            status=status,
         )
-        await _save(outbox, incident, [])
     return incident
 
 
