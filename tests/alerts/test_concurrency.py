@@ -15,7 +15,7 @@ from app.alerts.models import Alert
 from app.catalog.models import Service
 from app.incidents.models import Incident, TimelineEvent
 from tests.alerts import payloads
-from tests.alerts.conftest import connect
+from tests.alerts.support import connect
 from tests.conftest import Actor, Backend, GraphQLClient
 
 

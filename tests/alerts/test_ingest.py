@@ -16,7 +16,7 @@ from app.incidents.enums import Severity
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
 from tests.alerts import payloads
-from tests.alerts.conftest import connect, deliver
+from tests.alerts.support import connect, deliver
 from tests.conftest import Actor
 
 
