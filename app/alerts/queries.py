@@ -128,17 +128,15 @@ async def alerts_by_id(ids: Sequence[int]) -> dict[int, Alert]:
     return {row.id: row for row in await Alert.filter(id__in=list(ids))}
 
 
-_ALERT_COLUMNS = ", ".join(Alert._meta.fields_db_projection.values())
-
-
 async def incident_alert_pages(size: int, after_id: int | None, incident_ids: Sequence[int]) -> dict[int, list[Alert]]:
     """The newest `size` alerts (below `after_id`) of each incident, in one query."""
     if not incident_ids or size == 0:
         return {}
+    columns = ", ".join(Alert._meta.fields_db_projection.values())  # complete once the ORM is up
     marks = ", ".join("{}" for _ in incident_ids)
     below = " AND id < {}" if after_id is not None else ""
     sql = (
-        f"SELECT {_ALERT_COLUMNS} FROM (SELECT {_ALERT_COLUMNS}, ROW_NUMBER() OVER "
+        f"SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER "
         f"(PARTITION BY incident_id ORDER BY id DESC) AS position FROM alerts "
         f"WHERE incident_id IN ({marks}){below}) ranked WHERE position <= {{}} ORDER BY incident_id, id DESC"
     )
