@@ -8,8 +8,9 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from app.alerts.enums import OPEN_ALERT_STATUSES, AttachReason
+from app.alerts.enums import AttachReason
 from app.alerts.models import Alert
+from app.alerts.queries import with_open_alerts
 from app.events import Outbox
 from app.identity.policy import Actor
 from app.ids import to_global_id
@@ -54,12 +55,7 @@ async def all_resolved(
     if not wanted:
         return []
     conn = outbox.connection
-    still_open = set(
-        await Alert.filter(incident_id__in=wanted, status__in=list(OPEN_ALERT_STATUSES))
-        .using_db(conn)
-        .distinct()
-        .values_list("incident_id", flat=True)
-    )
+    still_open = await with_open_alerts(conn, wanted)
     done = [i for i in wanted if i not in still_open and locked[i].status not in TERMINAL_STATUSES]
     if not done:
         return []

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
-from app import clock
+from app import clock, db
 from app.alerts import feed, rules
 from app.alerts.enums import AlertSource, AlertStatus
 from app.alerts.models import Alert, Integration
 from app.alerts.attachments import alert_entry, all_resolved
-from app.alerts.locking import lock_incidents, locked_rules
-from app.alerts.queries import grouping_target, open_by_keys, resolved_episodes
+from app.alerts.locking import lock_incidents, locked_rules_row, remember_group, rules_of
+from app.alerts.queries import open_by_keys, resolved_episodes
 from app.alerts.rules import Routing, Rules
 from app.alerts.signals import Delivery, Signal
 from app.catalog.models import Service
@@ -74,7 +74,8 @@ async def ingest(
     async with unit_of_work() as outbox:
         conn = outbox.connection
         assert conn is not None
-        service_rules = await locked_rules(outbox, service_id)
+        rules_row = await locked_rules_row(outbox, service_id)
+        service_rules = rules_of(rules_row)
         now = clock.now()
         signals = rules.collapse(delivery.signals)
         current = await open_by_keys(conn, integration_id, [s.dedup_key for s in signals]) if integration_id else {}
@@ -83,14 +84,14 @@ async def ingest(
         for signal in [*plan.ignored, *stale]:
             outcome.results[signal.dedup_key] = "ignored"
 
-        found = None
-        if fresh and service_rules.grouping_window_minutes > 0:
-            found = await grouping_target(conn, service_id, now - service_rules.grouping_window)
+        window_start = now - service_rules.grouping_window
+        grouping = bool(fresh) and service_rules.grouping_window_minutes > 0
+        last = rules_row.group_incident_id if grouping and rules_row.group_attached_at and rules_row.group_attached_at >= window_start else None
         resolving = {alert.incident_id for alert, _ in plan.resolved if alert.incident_id}  # type: ignore[attr-defined]
-        locked = await lock_incidents(outbox, [found[0]] if found else [], resolving)
+        locked = await lock_incidents(outbox, [last] if last else [], resolving)
         target = None
-        if found is not None and locked[found[0]].status in OPEN_STATUSES:  # not closed meanwhile
-            target = rules.GroupTarget(found[0], locked[found[0]].reference, found[1])
+        if last is not None and locked[last].status in OPEN_STATUSES:  # not resolved meanwhile
+            target = rules.GroupTarget(last, locked[last].reference, rules_row.group_attached_at)  # type: ignore[arg-type]
         routing = rules.route([s.severity for s in fresh], service_rules, target)
         service_name = await _service_name(conn, service_id) if (routing.target or routing.declare) else ""
         incident = await _incident_for(outbox, actor, routing, locked, fresh, delivery, source, service_id, service_name)
@@ -99,6 +100,7 @@ async def ingest(
         await _update(conn, plan, now)
         if incident is not None and created:
             await _attach(outbox, actor, incident, created, fresh, routing, service_rules, service_name, now)
+            await remember_group(conn, rules_row, incident.id, now)
             outcome.incident_ids.add(incident.id)
         resolved_alerts = [alert for alert, _ in plan.resolved]
         await all_resolved(outbox, actor, locked, resolving, now)
@@ -208,17 +210,9 @@ async def _insert(
         )
         for s in signals
     ]
-    if len(alerts) == 1 or integration_id is None:
-        for alert in alerts:
-            await alert.save(using_db=conn)
-        return alerts
     if alerts:
-        await Alert.bulk_create(alerts, using_db=conn)
-        ids = dict(
-            await Alert.filter(integration_id=integration_id, open_key__in=[a.dedup_key for a in alerts])
-            .using_db(conn)
-            .values_list("open_key", "id")
-        )
+        rows = await db.insert_returning(Alert, alerts, conn, ("id", "dedup_key"))
+        ids = {row["dedup_key"]: row["id"] for row in rows}
         for alert in alerts:
             alert.id = ids[alert.dedup_key]
             alert._saved_in_db = True

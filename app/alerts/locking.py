@@ -5,7 +5,9 @@ that lock several incidents cannot deadlock each other (merges lock in the same 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -61,8 +63,11 @@ async def locked_rules_row(outbox: Outbox, service_id: int, *, field: str = "ser
     return row
 
 
-async def locked_rules(outbox: Outbox, service_id: int) -> Rules:
-    return rules_of(await locked_rules_row(outbox, service_id))
+async def remember_group(conn: BaseDBAsyncClient | None, row: AlertRules, incident_id: int, at: datetime) -> None:
+    """Note on the (locked) rules row that `incident_id` took an alert of the service at `at`:
+    the grouping window of the service's next alerts runs from here."""
+    row.group_incident_id, row.group_attached_at = incident_id, at
+    await row.save(update_fields=["group_incident_id", "group_attached_at"], using_db=conn)
 
 
 async def lock_incidents(outbox: Outbox, *groups: Iterable[int]) -> dict[int, Incident]:

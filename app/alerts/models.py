@@ -56,8 +56,15 @@ class AlertRules(Model):
     declare_info = fields.CharEnumField(Severity, max_length=8, null=True)
     grouping_window_minutes = fields.IntField()
     updated_at = fields.DatetimeField()
+    # Grouping state: the incident that last took an alert of the service, and when. Kept
+    # here, on the row every delivery locks, so grouping needs no search through alerts.
+    group_incident: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "incidents.Incident", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    group_attached_at = fields.DatetimeField(null=True)
 
     service_id: int
+    group_incident_id: int | None
 
     class Meta:
         table = "alert_rules"
@@ -76,8 +83,11 @@ class Alert(Model):
     )
     source = fields.CharEnumField(AlertSource, max_length=16)
     dedup_key = fields.CharField(max_length=255)
-    # The dedup key while the alert is open, NULL once resolved: unique per integration, so
-    # one integration has at most one open alert per key whatever the concurrency.
+    # The dedup key while the alert is open, NULL once resolved. (dedup_key, integration,
+    # open_key) is unique and NULLs are distinct, so an integration has at most one open alert
+    # per key whatever the concurrency, and any number of resolved ones. The same index serves
+    # every lookup by key; with the key first, no other index can look cheaper to a planner
+    # whose statistics lag behind an alert storm.
     open_key = fields.CharField(max_length=255, null=True)
     status = fields.CharEnumField(AlertStatus, max_length=16)
     severity = fields.CharEnumField(AlertSeverity, max_length=16)
@@ -105,11 +115,11 @@ class Alert(Model):
 
     class Meta:
         table = "alerts"
-        unique_together = (("integration", "open_key"),)
+        unique_together = (("dedup_key", "integration", "open_key"),)
         indexes = (
-            ("service_id", "attached_at"),
+            ("service_id", "id"),
             ("incident_id", "id"),
-            ("integration_id", "dedup_key"),
+            ("incident_id", "status"),
             ("updated_at",),
         )
 

@@ -11,24 +11,23 @@ from functools import reduce
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
-from tortoise.functions import Count, Max
+from tortoise.functions import Count
 
 from app import db
 from app.alerts.enums import OPEN_ALERT_STATUSES, AlertSeverity, AlertStatus
 from app.alerts.locking import rules_of
 from app.alerts.models import Alert, AlertRules, Integration
 from app.alerts.rules import Rules
-from app.incidents.lifecycle import OPEN_STATUSES
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 
 # --- ingestion ---------------------------------------------------------------------------
 
 
 async def open_by_keys(conn: BaseDBAsyncClient, integration_id: int, keys: Sequence[str]) -> dict[str, Alert]:
-    """The integration's open alerts with these dedup keys (the unique open-key index)."""
+    """The integration's open alerts with these dedup keys (along the unique key index)."""
     if not keys:
         return {}
-    rows = await Alert.filter(integration_id=integration_id, open_key__in=list(keys)).using_db(conn)
+    rows = await Alert.filter(integration_id=integration_id, dedup_key__in=list(keys), open_key__not_isnull=True).using_db(conn)
     return {row.dedup_key: row for row in rows}
 
 
@@ -51,28 +50,13 @@ async def resolved_episodes(
     return {(key, start) for key, start in rows}
 
 
-async def grouping_target(conn: BaseDBAsyncClient, service_id: int, since: datetime) -> tuple[int, datetime] | None:
-    """The open incident that most recently took an alert of the service, since `since`."""
-    rows = await (
-        Alert.filter(service_id=service_id, attached_at__gte=since, incident__status__in=list(OPEN_STATUSES))
-        .using_db(conn)
-        .annotate(last=Max("attached_at"))
-        .group_by("incident_id")
-        .order_by("-last")
-        .limit(1)
-        .values_list("incident_id", "last")
-    )
-    if not rows or rows[0][0] is None:
-        return None
-    incident_id, last = rows[0]
-    return int(incident_id), _aware(last)
-
-
-def _aware(value: datetime | str) -> datetime:
-    # An aggregate comes back raw on SQLite (text); convert it as the column would be.
-    if isinstance(value, str):
-        return Alert._meta.fields_map["attached_at"].to_python_value(value)  # type: ignore[no-any-return]
-    return value
+async def with_open_alerts(conn: BaseDBAsyncClient, incident_ids: Sequence[int]) -> set[int]:
+    """Which of these incidents still have an open alert (one indexed probe each)."""
+    found = set()
+    for incident_id in incident_ids:
+        if await Alert.filter(incident_id=incident_id, status__in=list(OPEN_ALERT_STATUSES)).using_db(conn).exists():
+            found.add(incident_id)
+    return found
 
 
 # --- pages and filters -------------------------------------------------------------------

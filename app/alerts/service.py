@@ -10,7 +10,7 @@ from app.alerts import feed
 from app.alerts.attachments import alert_data, all_resolved, record
 from app.alerts.enums import AlertSeverity, AlertSource, AlertStatus, AttachReason, SignalAction
 from app.alerts.ingest import ingest
-from app.alerts.locking import lock_incidents, locked_rules_row
+from app.alerts.locking import lock_incidents, locked_rules_row, remember_group
 from app.alerts.models import Alert
 from app.alerts.rules import SUMMARY_MAX
 from app.alerts.signals import Delivery, Signal
@@ -110,7 +110,7 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
     await _require_visible(actor, incident_id, field="incidentId")
     service_id = await _service_of(alert_id)
     async with unit_of_work() as outbox:
-        await locked_rules_row(outbox, service_id)
+        rules_row = await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
         previous_id = alert.incident_id
         if previous_id == incident_id:
@@ -124,6 +124,7 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
         now = clock.now()
         alert.incident_id, alert.attached_at, alert.updated_at = incident_id, now, now
         await alert.save(update_fields=["incident_id", "attached_at", "updated_at"], using_db=outbox.connection)
+        await remember_group(outbox.connection, rules_row, incident_id, now)
         data = alert_data(alert)
         previous = locked.get(previous_id) if previous_id else None
         if previous is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app import clock
+from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
@@ -101,12 +101,9 @@ async def append_many(
     ]
     incident.last_sequence += len(events)
     incident.updated_at = now
-    await TimelineEvent.bulk_create(events, using_db=outbox.connection)
-    ids = dict(
-        await TimelineEvent.filter(incident_id=incident.id, sequence__gte=first)
-        .using_db(outbox.connection)
-        .values_list("sequence", "id")
-    )
+    assert outbox.connection is not None
+    rows = await db.insert_returning(TimelineEvent, events, outbox.connection, ("id", "sequence"))
+    ids = {row["sequence"]: row["id"] for row in rows}
     for event in events:
         event.id = ids[event.sequence]
         _publish(outbox, incident, event, incident_changed)

@@ -8,7 +8,7 @@ from datetime import timedelta
 from app import clock
 from app.alerts import integrations
 from app.alerts.enums import AlertSeverity, AlertSource, AlertStatus
-from app.alerts.models import Alert
+from app.alerts.models import Alert, AlertRules
 from app.catalog import service as catalog
 from app.catalog.models import Service
 from app.incidents import service as incidents
@@ -140,7 +140,7 @@ async def test_grouping_window_attaches_then_expires(admin: Actor, checkout: Ser
     assert attached.data["reason"] == "GROUPED" and attached.data["window"]["minutes"] == 30
     assert "within its 30 min grouping window" in attached.message
     # Thirty-one minutes later the window has passed: a new critical alert declares a new incident.
-    await Alert.all().update(attached_at=clock.now() - timedelta(minutes=31))
+    await AlertRules.filter(service_id=checkout.id).update(group_attached_at=clock.now() - timedelta(minutes=31))
     await deliver(ref, payloads.alertmanager([payloads.am_alert("Latency", fingerprint="g3")]))
     assert await Incident.all().count() == 2
     assert (await Alert.get(dedup_key="g3")).incident_id != first.id

@@ -40,7 +40,17 @@ class Migration(migrations.Migration):
                 ('incident', fields.ForeignKeyField('incidents.Incident', source_field='incident_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
                 ('attached_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'alerts', 'app': 'alerts', 'unique_together': (('integration', 'open_key'),), 'indexes': [Index(fields=['service_id', 'attached_at']), Index(fields=['incident_id', 'id']), Index(fields=['integration_id', 'dedup_key']), Index(fields=['updated_at'])], 'pk_attr': 'id'},
+            options={'table': 'alerts', 'app': 'alerts', 'unique_together': (('dedup_key', 'integration', 'open_key'),), 'indexes': [Index(fields=['service_id', 'id']), Index(fields=['incident_id', 'id']), Index(fields=['incident_id', 'status']), Index(fields=['updated_at'])], 'pk_attr': 'id'},
             bases=['Model'],
+        ),
+        ops.AddField(
+            model_name='AlertRules',
+            name='group_attached_at',
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
+        ),
+        ops.AddField(
+            model_name='AlertRules',
+            name='group_incident',
+            field=fields.ForeignKeyField('incidents.Incident', source_field='group_incident_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL),
         ),
     ]
