@@ -181,3 +181,22 @@ async def test_rules_are_edited_by_admins_within_bounds(admin: Actor, responder:
     with pytest.raises(DomainError) as raised:
         await integrations.update_rules(actor=responder.principal, service_id=checkout.id, grouping_window_minutes=5)
     assert raised.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_attaching_by_hand_moves_the_grouping_target(responder: Actor, admin: Actor, checkout: Service, broker: object) -> None:
+    ref, _ = await connect(admin, checkout)
+    await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="t1")]))
+    chosen = await incidents.declare_incident(actor=responder.principal, title="The real problem", severity=Severity.SEV1)
+    await service.attach(actor=responder.principal, alert_id=(await Alert.get()).id, incident_id=chosen.id)
+    await deliver(ref, payloads.alertmanager([payloads.am_alert("Follow-up", severity="warning", fingerprint="t2")]))
+    assert (await Alert.get(dedup_key="t2")).incident_id == chosen.id
+
+
+async def test_viewers_do_not_see_private_incidents_through_alerts(admin: Actor, viewer: Actor, checkout: Service, broker: object) -> None:
+    from app.api.graphql.loaders import Loaders
+
+    alert = await service.report_problem(actor=admin.principal, service_id=checkout.id, summary="Secret trouble", severity=AlertSeverity.INFO)
+    private = await incidents.declare_incident(actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True)
+    await service.attach(actor=admin.principal, alert_id=alert.id, incident_id=private.id)
+    assert await Loaders(viewer.principal).incident.load(private.id) is None  # what Alert.incident resolves through
+    assert await Loaders(admin.principal).incident.load(private.id) is not None
