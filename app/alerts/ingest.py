@@ -84,14 +84,14 @@ async def ingest(
         for signal in [*plan.ignored, *stale]:
             outcome.results[signal.dedup_key] = "ignored"
 
-        window_start = now - service_rules.grouping_window
-        grouping = bool(fresh) and service_rules.grouping_window_minutes > 0
-        last = rules_row.group_incident_id if grouping and rules_row.group_attached_at and rules_row.group_attached_at >= window_start else None
-        resolving = {alert.incident_id for alert, _ in plan.resolved if alert.incident_id}  # type: ignore[attr-defined]
+        last, last_at = rules_row.group_incident_id, rules_row.group_attached_at
+        if not fresh or last_at is None or last_at < now - service_rules.grouping_window:
+            last = None  # nothing to route, or the window has passed
+        resolving = {alert.incident_id for alert, _ in plan.resolved if alert.incident_id}
         locked = await lock_incidents(outbox, [last] if last else [], resolving)
         target = None
-        if last is not None and locked[last].status in OPEN_STATUSES:  # not resolved meanwhile
-            target = rules.GroupTarget(last, locked[last].reference, rules_row.group_attached_at)  # type: ignore[arg-type]
+        if last is not None and last_at is not None and locked[last].status in OPEN_STATUSES:  # still open
+            target = rules.GroupTarget(last, locked[last].reference, last_at)
         routing = rules.route([s.severity for s in fresh], service_rules, target)
         service_name = await _service_name(conn, service_id) if (routing.target or routing.declare) else ""
         incident = await _incident_for(outbox, actor, routing, locked, fresh, delivery, source, service_id, service_name)
@@ -108,11 +108,11 @@ async def ingest(
         for alert in created:
             _record(outcome, alert, "created")
         for alert, _ in [*plan.repeated, *plan.changed]:
-            _record(outcome, alert, "updated")  # type: ignore[arg-type]
+            _record(outcome, alert, "updated")
         for alert, _ in plan.acknowledged:
-            _record(outcome, alert, "acknowledged")  # type: ignore[arg-type]
+            _record(outcome, alert, "acknowledged")
         for alert in resolved_alerts:
-            _record(outcome, alert, "resolved")  # type: ignore[arg-type]
+            _record(outcome, alert, "resolved")
         feed.publish(outbox, [(alert, outcome.results[key]) for key, alert in outcome.alerts.items()])
         if integration is not None:
             await _mark_delivery(conn, integration, now)
@@ -131,7 +131,7 @@ async def _fresh(conn: BaseDBAsyncClient, integration_id: int | None, signals: l
     dated = [s for s in signals if s.started_at is not None]
     if integration_id is None or not dated:
         return signals, []
-    ended = await resolved_episodes(conn, integration_id, [(s.dedup_key, s.started_at) for s in dated])  # type: ignore[misc]
+    ended = await resolved_episodes(conn, integration_id, [(s.dedup_key, s.started_at) for s in dated if s.started_at])
     stale = [s for s in dated if (s.dedup_key, s.started_at) in ended]
     if not stale:
         return signals, []
@@ -219,38 +219,39 @@ async def _insert(
     return alerts
 
 
-async def _update(conn: BaseDBAsyncClient, plan: rules.Plan, now: datetime) -> None:
+async def _update(conn: BaseDBAsyncClient, plan: rules.Plan[Alert], now: datetime) -> None:
+    """One statement per kind of change, for all the delivery's alerts of that kind."""
     repeated = [alert for alert, _ in plan.repeated]
     if repeated:
-        await Alert.filter(id__in=[a.id for a in repeated]).using_db(conn).update(  # type: ignore[attr-defined]
+        await Alert.filter(id__in=[a.id for a in repeated]).using_db(conn).update(
             occurrences=F("occurrences") + 1, last_seen_at=now, updated_at=now
         )
         for alert in repeated:
-            alert.occurrences += 1  # type: ignore[attr-defined]
-            alert.last_seen_at = alert.updated_at = now  # type: ignore[attr-defined]
+            alert.occurrences += 1
+            alert.last_seen_at = alert.updated_at = now
     if plan.changed:
         changed = []
         for alert, signal in plan.changed:
             for name in ("summary", "severity", "labels", "annotations", "details", "links"):
                 setattr(alert, name, getattr(signal, name))
-            alert.occurrences += 1  # type: ignore[attr-defined]
-            alert.last_seen_at = alert.updated_at = now  # type: ignore[attr-defined]
+            alert.occurrences += 1
+            alert.last_seen_at = alert.updated_at = now
             changed.append(alert)
-        await Alert.bulk_update(changed, fields=_CHANGED_FIELDS, using_db=conn)  # type: ignore[arg-type]
+        await Alert.bulk_update(changed, fields=_CHANGED_FIELDS, using_db=conn)
     acknowledged = [alert for alert, _ in plan.acknowledged]
     if acknowledged:
-        await Alert.filter(id__in=[a.id for a in acknowledged]).using_db(conn).update(  # type: ignore[attr-defined]
+        await Alert.filter(id__in=[a.id for a in acknowledged]).using_db(conn).update(
             status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, updated_at=now
         )
         for alert in acknowledged:
-            alert.status, alert.acknowledged_at, alert.updated_at = AlertStatus.ACKNOWLEDGED, now, now  # type: ignore[attr-defined]
+            alert.status, alert.acknowledged_at, alert.updated_at = AlertStatus.ACKNOWLEDGED, now, now
     resolved = [alert for alert, _ in plan.resolved]
     if resolved:
-        await Alert.filter(id__in=[a.id for a in resolved]).using_db(conn).update(  # type: ignore[attr-defined]
+        await Alert.filter(id__in=[a.id for a in resolved]).using_db(conn).update(
             status=AlertStatus.RESOLVED, resolved_at=now, open_key=None, updated_at=now
         )
         for alert in resolved:
-            alert.status, alert.resolved_at, alert.open_key, alert.updated_at = AlertStatus.RESOLVED, now, None, now  # type: ignore[attr-defined]
+            alert.status, alert.resolved_at, alert.open_key, alert.updated_at = AlertStatus.RESOLVED, now, None, now
 
 
 async def _attach(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from app.alerts.enums import AlertSeverity, AlertStatus, AttachReason, SignalAction
 from app.alerts.signals import Signal
@@ -111,15 +111,18 @@ class AlertLike(Protocol):
     links: list[dict[str, str]]
 
 
+A = TypeVar("A", bound=AlertLike)
+
+
 @dataclass
-class Plan:
+class Plan(Generic[A]):
     """What a delivery does to the integration's open alerts."""
 
     new: list[Signal] = field(default_factory=list)
-    repeated: list[tuple[AlertLike, Signal]] = field(default_factory=list)  # same content
-    changed: list[tuple[AlertLike, Signal]] = field(default_factory=list)  # content changed
-    acknowledged: list[tuple[AlertLike, Signal]] = field(default_factory=list)
-    resolved: list[tuple[AlertLike, Signal]] = field(default_factory=list)
+    repeated: list[tuple[A, Signal]] = field(default_factory=list)  # same content
+    changed: list[tuple[A, Signal]] = field(default_factory=list)  # content changed
+    acknowledged: list[tuple[A, Signal]] = field(default_factory=list)
+    resolved: list[tuple[A, Signal]] = field(default_factory=list)
     ignored: list[Signal] = field(default_factory=list)
 
 
@@ -134,10 +137,10 @@ def same_content(alert: AlertLike, signal: Signal) -> bool:
     )
 
 
-def plan(signals: Sequence[Signal], open_alerts: Mapping[str, AlertLike]) -> Plan:
+def plan(signals: Sequence[Signal], open_alerts: Mapping[str, A]) -> Plan[A]:
     """Deduplicate: a trigger for an open alert repeats it, for no open alert opens one; an
     acknowledge or resolve for no open alert is accepted and ignored (Events API v2 rules)."""
-    result = Plan()
+    result: Plan[A] = Plan()
     for signal in collapse(signals):
         alert = open_alerts.get(signal.dedup_key)
         if signal.action is SignalAction.TRIGGER:

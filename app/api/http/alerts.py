@@ -99,6 +99,8 @@ def _storage_failure(error: BaseException) -> Refusal:
 
 
 def _keyed(kind: IntegrationKind, source: AlertSource, parse: Callable[[bytes], Delivery]) -> Callable[[Request], Awaitable[JSONResponse]]:
+    single = kind is IntegrationKind.GENERIC  # one alert per request: the answer names it
+
     async def endpoint(request: Request) -> JSONResponse:
         try:
             _check_envelope(request)
@@ -117,18 +119,18 @@ def _keyed(kind: IntegrationKind, source: AlertSource, parse: Callable[[bytes], 
             if refusal.errors:
                 body["errors"] = [{"field": field, "message": message} for field, message in refusal.errors]
             return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
-        return JSONResponse(_summary(outcome, delivery))
+        return JSONResponse(_summary(outcome, delivery, single=single))
 
     return endpoint
 
 
-def _summary(outcome: Outcome, delivery: Delivery) -> dict[str, Any]:
+def _summary(outcome: Outcome, delivery: Delivery, *, single: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "status": "ok",
         "received": len(delivery.signals),
         **{result: outcome.count(result) for result in ("created", "updated", "acknowledged", "resolved", "ignored")},
     }
-    if len(delivery.signals) == 1:  # the generic endpoint's answer names its alert
+    if single:
         key = delivery.signals[0].dedup_key
         body["dedupKey"] = key
         body["result"] = outcome.results.get(key, "ignored")
