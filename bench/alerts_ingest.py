@@ -3,7 +3,7 @@ back to one uvicorn worker on PostgreSQL. Prints alerts/s for new alerts (each n
 opens 100 alerts and attaches them to the service's open incident, one timeline event each)
 and for deduplicated ones (the same notifications again: counts and lastSeenAt only).
 
-    python bench/alerts_ingest.py [--payloads 100] [--rounds 3] [--concurrency 1] [--severity critical]
+    python bench/alerts_ingest.py [--payloads 100] [--rounds 3] [--concurrency 1] [--severity critical] [--redis URL]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import statistics
 import time
+import uuid
 
 import httpx
 import orjson
@@ -103,6 +104,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="notifications in flight at once")
     parser.add_argument("--severity", default="critical", help="critical: alerts join an incident; warning: no incident")
+    parser.add_argument("--redis", help="a Redis URL: publish live updates through Redis, as a team install does")
     args = parser.parse_args()
     with postgres_database() as database_url:
         key = asyncio.run(seed(database_url))
@@ -112,6 +114,8 @@ def main() -> None:
             "FIREBREAK_DB_POOL_SIZE": "10",
             "FIREBREAK_ALERTS_RATE_LIMIT": "1000000/minute",
         }
+        if args.redis:
+            env |= {"REDIS_URL": args.redis, "FIREBREAK_REDIS_PREFIX": f"firebreak-bench-{uuid.uuid4().hex[:8]}:"}
         with server("app.main:app_factory", env) as base:
             url = f"{base}/integrations/alertmanager/{key}"
             asyncio.run(post_all(url, [payload("warm", i, args.severity) for i in range(10)], args.concurrency))
@@ -129,6 +133,7 @@ def main() -> None:
     print(
         f"Alertmanager ingestion, PostgreSQL, 1 worker, {args.payloads} notifications x {ALERTS_PER_PAYLOAD} alerts "
         f"per round, {args.rounds} rounds, {args.concurrency} in flight, severity {args.severity}"
+        f"{', Redis broker and rate limit' if args.redis else ''}"
     )
     for name, rates, latencies in (("new alerts  ", new_rates, new_latencies), ("deduplicated", dedup_rates, dedup_latencies)):
         p50 = statistics.median(latencies) * 1000

@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.settings = settings
     app.state.schema = schema
     app.state.executor = executor
+    alerts.install_log_redaction()
     app.state.alert_limiter = DeliveryLimiter(
         settings.alerts_rate_limit, redis_url=settings.redis_url, prefix=settings.redis_prefix
     )

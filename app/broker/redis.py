@@ -80,6 +80,16 @@ class RedisBackend(Backend):
             # At-most-once: subscribers recover the lost message from the database.
             log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
 
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        assert self._client is not None
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for topic, message in messages:
+                    pipe.publish(self.prefix + topic, message)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
+
     async def next_published(self) -> tuple[str, bytes | None]:
         backoff = _BACKOFF_START
         while True:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +46,31 @@ def delivery_url(base_url: str, kind: IntegrationKind, key: str) -> str:
     if kind is IntegrationKind.EVENTS_V2:
         return f"{base_url}/v2/enqueue"
     return f"{base_url}{_PATHS[kind]}{key}"
+
+
+_KEY_IN_PATH = re.compile(r"(/integrations/(?:alertmanager|grafana|generic)/)[^/?\s]+")
+
+
+class RedactRoutingKeys(logging.Filter):
+    """Keeps routing keys out of access logs: `/integrations/grafana/<key>` is logged with the
+    key's first characters only (the part `Integration.keyPrefix` shows)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(a, str) and "/integrations/" in a for a in record.args):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str) and "/integrations/" in record.msg:
+            record.msg = redact(record.msg)
+        return True
+
+
+def redact(text: str) -> str:
+    return _KEY_IN_PATH.sub(lambda m: m.group(1) + m.group(0)[len(m.group(1)) :][:6] + "…", text)
+
+
+def install_log_redaction() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactRoutingKeys) for f in access.filters):
+        access.addFilter(RedactRoutingKeys())
 
 
 class Refusal(Exception):

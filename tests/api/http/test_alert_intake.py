@@ -184,3 +184,21 @@ async def test_bodies_over_512_kb_are_413(gql: GraphQLClient, admin: Actor, chec
     within = orjson.dumps(payloads.alertmanager(alerts[:300]))
     assert len(within) < 512 * 1024
     assert (await gql.http.post(AM + key, content=within, headers={"Content-Type": "application/json"})).status_code == 200
+
+
+def test_access_logs_do_not_show_routing_keys() -> None:
+    import logging
+
+    from app.api.http.alerts import RedactRoutingKeys
+
+    key = "3f1c9a0e8d7b6c5a4f3e2d1c0b9a8f7e"
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "POST", f"/integrations/alertmanager/{key}", "1.1", 200), None,
+    )
+    assert RedactRoutingKeys().filter(record)
+    line = record.getMessage()
+    assert key not in line and "/integrations/alertmanager/3f1c9a…" in line
+    other = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, "%s", ("/v2/enqueue",), None)
+    RedactRoutingKeys().filter(other)
+    assert other.getMessage() == "/v2/enqueue"
