@@ -108,7 +108,10 @@ def _serve(settings: Settings, *, workers: int = 1, env: dict[str, str] | None =
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
-        ws="websockets-sansio",
+        ws="app.api.websocket_protocol:GoingAwayProtocol",
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_interval,
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
     )
 

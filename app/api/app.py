@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from app import db
 from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
+from app.api.graphql.ws.server import WebSocketServer
 from app.api.graphql.schema import build_schema
 from app.api.http import alerts, health
 from app.api.http.ratelimit import DeliveryLimiter
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     schema = build_schema(introspection=settings.development)
     executor = Executor(schema, introspection=settings.development)
     endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development)
+    websockets = WebSocketServer(executor, settings, introspection=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -53,13 +55,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if pending:
                 await db.close()
                 raise PendingMigrations(f"{len(pending)} pending migrations; run `firebreak migrate`")
-        broker = create_broker(settings.redis_url, listener_buffer=settings.ws_send_buffer, prefix=settings.redis_prefix)
+        broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
         await broker.connect()
         set_broker(broker)
+        websockets.start()
         tune_gc()
         try:
             yield
         finally:
+            await websockets.stop()
             set_broker(None)
             await broker.close()
             if manage_database:
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         )
     routes = [
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/graphql", websockets),
         *health.routes,
         *alerts.routes,
     ]
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.settings = settings
     app.state.schema = schema
     app.state.executor = executor
+    app.state.websockets = websockets
     alerts.install_log_redaction()
     app.state.alert_limiter = DeliveryLimiter(
         settings.alerts_rate_limit, redis_url=settings.redis_url, prefix=settings.redis_prefix

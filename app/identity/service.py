@@ -109,10 +109,10 @@ async def authenticate(secret: str) -> Principal:
     return Principal(user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"])
 
 
-async def token_is_valid(token_id: int) -> bool:
-    """Whether a token still authenticates (checked again on long-lived connections)."""
+async def valid_token_ids(token_ids: list[int]) -> set[int]:
+    """Those of the tokens that still authenticate (re-checked on long-lived connections)."""
+    rows = await ApiToken.filter(id__in=token_ids, revoked_at__isnull=True, user__active=True).values_list(
+        "id", "expires_at"
+    )
     now = clock.now()
-    token = await ApiToken.get_or_none(id=token_id).select_related("user")
-    if token is None or token.revoked_at is not None or not token.user.active:
-        return False
-    return token.expires_at is None or token.expires_at > now
+    return {token_id for token_id, expires_at in rows if expires_at is None or expires_at > now}

@@ -18,7 +18,7 @@ from app.identity.models import Role
 from app.identity.models import User as UserModel
 from app.identity.policy import Action, require
 from app.ids import to_global_id
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app import pagination
 
 UserRole = strawberry.enum(Role, name="UserRole", description="What a user may do.")
 
@@ -134,15 +134,9 @@ class IdentityQuery:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> UserConnection:
         require(info.context.principal, Action.READ)
-        size = page_size(first, default=50)
-        query = UserModel.all().order_by("id")
-        if after:
-            query = query.filter(id__gt=decode_cursor(after, "user", field="after"))
-        rows = await query.limit(size + 1)
-        items = rows[:size]
-        page = Page(items, [encode_cursor("user", u.id) for u in items], len(rows) > size, after is not None)
+        page = await pagination.by_id(UserModel.all(), kind="user", first=first, after=after)
         return UserConnection(
-            edges=[UserEdge(cursor=c, node=User.from_model(u)) for c, u in zip(page.cursors, items, strict=True)],
+            edges=[UserEdge(cursor=c, node=User.from_model(u)) for c, u in zip(page.cursors, page.items, strict=True)],
             page_info=page_info(page),
             total_count=await UserModel.all().count(),
         )

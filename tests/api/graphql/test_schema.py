@@ -58,7 +58,6 @@ CONTRACT_NAMES = {
         "createIntegration", "rotateIntegrationKey", "revokeIntegration", "updateAlertRules",
         "reportProblem", "acknowledgeAlert", "resolveAlert", "attachAlert", "detachAlert",
     ],
-    "Subscription": ["alertFeed"],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
@@ -78,8 +77,23 @@ CONTRACT_NAMES = {
     "IntegrationKind": ["ALERTMANAGER", "GRAFANA", "EVENTS_V2", "GENERIC"],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
     "UserError": ["code", "message", "field"],
+    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed"],
+    "IncidentFeedEvent": ["kind", "incident", "sequence"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
 }
+
+
+def test_subscription_signatures() -> None:
+    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+    subscription = schema.subscription_type
+    assert subscription is not None
+    timeline = subscription.fields["incidentTimeline"]
+    assert str(timeline.type) == "TimelineEvent!" and set(timeline.args) == {"incidentId", "afterSequence"}
+    assert str(timeline.args["incidentId"].type) == "ID!" and str(timeline.args["afterSequence"].type) == "Int"
+    assert str(subscription.fields["incidentUpdated"].type) == "Incident!"
+    assert str(subscription.fields["incidentFeed"].type) == "IncidentFeedEvent!"
+    kinds = set(schema.type_map["IncidentFeedKind"].values)  # type: ignore[union-attr]
+    assert {"DECLARED", "UPDATED", "STATUS_CHANGED", "SEVERITY_CHANGED", "RESOLVED"} <= kinds
 
 
 @pytest.mark.parametrize("type_name", sorted(CONTRACT_NAMES))
