@@ -18,7 +18,7 @@ from app.alerts.enums import OPEN_ALERT_STATUSES, AlertSeverity, AlertStatus
 from app.alerts.locking import rules_of
 from app.alerts.models import Alert, AlertRules, Integration
 from app.alerts.rules import Rules
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, by_id, decode_cursor, encode_cursor, page_size
 
 # --- ingestion ---------------------------------------------------------------------------
 
@@ -160,17 +160,12 @@ async def list_integrations(
     *, service_id: int | None, first: int | None, after: str | None, include_revoked: bool
 ) -> Page[Integration]:
     """In creation order."""
-    size = page_size(first, default=50)
     query = Integration.all()
     if service_id is not None:
         query = query.filter(service_id=service_id)
     if not include_revoked:
         query = query.filter(revoked_at=None)
-    if after:
-        query = query.filter(id__gt=decode_cursor(after, "integration", field="after"))
-    rows = await query.order_by("id").limit(size + 1)
-    items = rows[:size]
-    return Page(items, [encode_cursor("integration", i.id) for i in items], len(rows) > size, after is not None)
+    return await by_id(query, kind="integration", first=first, after=after)
 
 
 async def rules_for(service_id: int) -> Rules:
