@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+import limits
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -36,6 +37,7 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0, le=3600)
     ws_send_buffer: int = Field(default=256, ge=1, le=100_000)
     db_pool_size: int = Field(default=10, ge=1, le=500)
+    alerts_rate_limit: str = "120/minute"
 
     @field_validator("database_url", "redis_url", "public_url", mode="before")
     @classmethod
@@ -57,6 +59,15 @@ class Settings(BaseSettings):
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "memory://")):
             raise ValueError("must start with redis://, rediss:// or memory://")
+        return value
+
+    @field_validator("alerts_rate_limit")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 120/minute or 10/second") from None
         return value
 
     @field_validator("cors_origins", mode="before")

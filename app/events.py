@@ -54,8 +54,7 @@ async def publish_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     broker = get_broker()
     if broker is None or not messages:
         return
-    for topic, payload in messages:
-        try:
-            await broker.publish(topic, orjson.dumps(payload))
-        except Exception:  # the change is committed; subscribers backfill from the database
-            log.exception("publishing to %s failed", topic)
+    try:
+        await broker.publish_many([(topic, orjson.dumps(payload)) for topic, payload in messages])
+    except Exception:  # the change is committed; subscribers backfill from the database
+        log.exception("publishing %d messages failed", len(messages))

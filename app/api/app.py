@@ -17,7 +17,8 @@ from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.ws.server import WebSocketServer
 from app.api.graphql.schema import build_schema
-from app.api.http import health
+from app.api.http import alerts, health
+from app.api.http.ratelimit import DeliveryLimiter
 from app.api.request_id import RequestIdMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
@@ -84,10 +85,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         WebSocketRoute("/graphql", websockets),
         *health.routes,
+        *alerts.routes,
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.schema = schema
     app.state.executor = executor
     app.state.websockets = websockets
+    alerts.install_log_redaction()
+    app.state.alert_limiter = DeliveryLimiter(
+        settings.alerts_rate_limit, redis_url=settings.redis_url, prefix=settings.redis_prefix
+    )
     return app

@@ -99,6 +99,19 @@ class RedisBackend(Backend):
             log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
             self._state = "connecting"
 
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """A transaction's messages in one round trip (a pipeline, not a Redis transaction)."""
+        if self._client is None or self._state != "connected":
+            return  # at-most-once: subscribers backfill from the database after the reconnect
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for topic, message in messages:
+                    pipe.publish(self.prefix + topic, message)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
+            self._state = "connecting"
+
     async def next_published(self) -> tuple[str, bytes | None]:
         backoff = _BACKOFF_START
         while True:

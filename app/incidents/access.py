@@ -10,7 +10,7 @@ from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import timeline
 from app.incidents.enums import TimelineKind
-from app.incidents.locking import locked, save
+from app.incidents.store import locked, save
 from app.incidents.models import Incident, IncidentMember
 
 

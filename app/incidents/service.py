@@ -7,19 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from app import clock
 from app.catalog import service as catalog
-from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from app.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
 from app.events import Outbox, access_changed, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import timeline
-from app.incidents.locking import locked, save
+from app.incidents import store, timeline
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
@@ -28,26 +24,13 @@ from app.incidents.lifecycle import (
     TransitionRefused,
     plan_transition,
 )
-from app.incidents.models import Counter, Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.store import locked as _locked
+from app.incidents.store import save as _save
 from app.text import TEXT_MAX, multi_line, single_line
 
 UNSET: Any = object()
 _MAX_BACKDATE = timedelta(days=365)
-
-
-async def _next_number(outbox: Outbox) -> int:
-    """The next incident number, gap-free: the counter row stays locked until commit."""
-    conn = outbox.connection
-    bumped = await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    if not bumped:
-        try:
-            async with in_transaction() as savepoint:  # the first declare of a database
-                await Counter.create(name="incident", value=1, using_db=savepoint)
-            return 1
-        except IntegrityError:
-            await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    counter = await Counter.get(name="incident").using_db(conn)
-    return counter.value
 
 
 def _check_version(incident: Incident, expected_version: int | None) -> None:
@@ -76,43 +59,16 @@ async def declare_incident(
         raise ValidationFailed("An incident is declared in an open status", field="status")
     async with unit_of_work() as outbox:
         services = await catalog.existing_ids(service_ids)
-        now = clock.now()
-        stamps = plan_transition(IncidentStatus.TRIAGE, status, {}, now) if status != IncidentStatus.TRIAGE else {}
-        assert not isinstance(stamps, TransitionRefused)
-        incident = await Incident.create(
-            number=await _next_number(outbox),
-            title=title,
-            summary=summary,
-            severity=severity,
-            status=status,
-            private=private,
-            declared_at=now,
-            updated_at=now,
-            created_by_id=actor.user_id,
-            using_db=outbox.connection,
-            **stamps,
-        )
-        if services:
-            await IncidentService.bulk_create(
-                [IncidentService(incident_id=incident.id, service_id=sid) for sid in services],
-                using_db=outbox.connection,
-            )
-        if private:
-            await IncidentMember.create(incident_id=incident.id, user_id=actor.user_id, added_at=now, using_db=outbox.connection)
-        await timeline.append(
+        incident = await store.create(
             outbox,
-            incident,
-            TimelineKind.DECLARED,
             actor_id=actor.user_id,
-            message=title,
-            data={
-                "severity": severity.value,
-                "status": status.value,
-                "private": private,
-                "serviceIds": [to_global_id("Service", sid) for sid in services],
-            },
+            title=title,
+            severity=severity,
+            summary=summary,
+            service_ids=services,
+            private=private,
+            status=status,
         )
-        await save(outbox, incident, [])
     return incident
 
 
@@ -130,7 +86,7 @@ async def update_status(
     if status is IncidentStatus.MERGED:
         raise ValidationFailed("Use mergeIncident to merge an incident", field="status")
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = incident.status
         changes = _transition(incident, status)
@@ -144,7 +100,7 @@ async def update_status(
             message=message,
             data={"from": previous.value, "to": status.value},
         )
-        await save(outbox, incident, ["status", "version", *changes])
+        await _save(outbox, incident, ["status", "version", *changes])
     return incident
 
 
@@ -170,7 +126,7 @@ async def change_severity(
     require(actor, Action.RESPOND)
     message = multi_line(message or "", field="message")
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = Severity(incident.severity)
         if previous is severity:
@@ -185,7 +141,7 @@ async def change_severity(
             message=message,
             data={"from": previous.value, "to": severity.value},
         )
-        await save(outbox, incident, ["severity", "version"])
+        await _save(outbox, incident, ["severity", "version"])
     return incident
 
 
@@ -206,7 +162,7 @@ async def update_incident(
     if summary is not UNSET:
         summary = multi_line(summary or "", field="summary")
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         changed: dict[str, dict[str, Any]] = {}
         fields: list[str] = []
@@ -234,7 +190,7 @@ async def update_incident(
             incident.private = private
             fields.append("private")
             if private:
-                await _ensure_member(outbox, incident.id, actor.user_id)
+                await store.ensure_member(outbox, incident.id, actor.user_id)
                 access_changed(outbox, incident.id, None)
         if not changed:
             return incident
@@ -247,13 +203,8 @@ async def update_incident(
             message="Updated " + ", ".join(changed),
             data={"changes": changed},
         )
-        await save(outbox, incident, [*fields, "version"])
+        await _save(outbox, incident, [*fields, "version"])
     return incident
-
-
-async def _ensure_member(outbox: Outbox, incident_id: int, user_id: int) -> None:
-    if not await IncidentMember.filter(incident_id=incident_id, user_id=user_id).using_db(outbox.connection).exists():
-        await IncidentMember.create(incident_id=incident_id, user_id=user_id, added_at=clock.now(), using_db=outbox.connection)
 
 
 async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[int], wanted: Sequence[int]) -> None:
@@ -281,7 +232,7 @@ async def assign_role(
     if user.role is Role.VIEWER:
         raise ValidationFailed("Viewers cannot hold incident roles", field="userId")
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         _require_not_terminal(incident)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
@@ -312,7 +263,7 @@ async def assign_role(
                 "handoff": previous_id is not None,
             },
         )
-        await save(outbox, incident, [])
+        await _save(outbox, incident, [])
         if previous_id is not None:
             access_changed(outbox, incident.id, previous_id)
     return incident
@@ -322,7 +273,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
     """Leave a role vacant."""
     require(actor, Action.RESPOND)
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
         ).first()
@@ -337,7 +288,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
             message=f"{role.value} unassigned",
             data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
         )
-        await save(outbox, incident, [])
+        await _save(outbox, incident, [])
         access_changed(outbox, incident.id, existing.user_id)
     return incident
 
@@ -354,7 +305,7 @@ async def add_note(
         if occurred_at > clock.now():
             raise ValidationFailed("occurredAt must not be in the future", field="occurredAt")
     async with unit_of_work() as outbox:
-        incident = await locked(outbox, incident_id, actor)
+        incident = await _locked(outbox, incident_id, actor)
         if occurred_at is not None and occurred_at < incident.declared_at - _MAX_BACKDATE:
             raise ValidationFailed("occurredAt is more than a year before the incident", field="occurredAt")
         event = await timeline.append(
@@ -366,7 +317,7 @@ async def add_note(
             occurred_at=occurred_at,
             incident_changed=False,
         )
-        await save(outbox, incident, [])
+        await _save(outbox, incident, [])
     return event
 
 
@@ -379,8 +330,8 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
         # Lock in id order so two opposite merges cannot deadlock.
         first, second = sorted((incident_id, into_incident_id))
         rows = {
-            first: await locked(outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"),
-            second: await locked(outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"),
+            first: await _locked(outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"),
+            second: await _locked(outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"),
         }
         source, target = rows[incident_id], rows[into_incident_id]
         if target.status in TERMINAL_STATUSES:
@@ -400,7 +351,7 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             message=f"Merged into {target.reference}",
             data={"from": previous.value, "to": IncidentStatus.MERGED.value, "intoIncidentId": to_global_id("Incident", target.id), "intoReference": target.reference},
         )
-        await save(outbox, source, ["status", "version", "merged_into_id", *changes])
+        await _save(outbox, source, ["status", "version", "merged_into_id", *changes])
         await timeline.append(
             outbox,
             target,
@@ -409,7 +360,7 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             message=f"{source.reference} merged into this incident",
             data={"incidentId": to_global_id("Incident", source.id), "reference": source.reference},
         )
-        await save(outbox, target, [])
+        await _save(outbox, target, [])
     return source
 
 

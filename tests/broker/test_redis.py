@@ -72,5 +72,15 @@ async def test_unreachable_redis_does_not_break_publishing(prefix: str) -> None:
     try:
         assert broker.state == "connecting"
         await broker.publish("incident:3", b"dropped")  # returns at once; nothing raised
+        await broker.publish_many([("incident:3", b"dropped too")])
     finally:
         await broker.close()
+
+
+async def test_a_batch_is_published_in_order_in_one_round_trip(brokers: tuple[Broker, Broker]) -> None:
+    publisher, subscriber = brokers
+    async with subscriber.subscribe("incident:4") as timeline, subscriber.subscribe("alerts:feed") as alerts:
+        await asyncio.sleep(0.2)
+        await publisher.publish_many([("incident:4", b"1"), ("alerts:feed", b"a"), ("incident:4", b"2"), ("incident:4", b"3")])
+        assert [await receive(timeline) for _ in range(3)] == [b"1", b"2", b"3"]
+        assert await receive(alerts) == b"a"

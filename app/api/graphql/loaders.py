@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from strawberry.dataloader import DataLoader
 
+from app.alerts import queries as alert_queries
+from app.alerts.models import Alert, Integration
 from app.catalog.models import Service
 from app.identity.models import User
 from app.identity.policy import Principal
@@ -24,6 +26,9 @@ class Loaders:
         self.incident_roles = DataLoader(self._incident_roles)
         self.incident_members = DataLoader(self._incident_members)
         self.timeline = DataLoader(self._timeline)
+        self.integration = DataLoader(self._integrations)
+        self.incident_alerts = DataLoader(self._incident_alerts)
+        self.incident_alert_count = DataLoader(self._incident_alert_counts)
 
     async def _users(self, ids: Sequence[int]) -> list[User | None]:
         rows = {row.id: row for row in await User.filter(id__in=list(ids))}
@@ -67,3 +72,19 @@ class Loaders:
             [e for e in grouped.get(incident_id, []) if window.low <= e.sequence <= window.high]
             for incident_id, window in keys
         ]
+
+    async def _integrations(self, ids: Sequence[int]) -> list[Integration | None]:
+        rows = await alert_queries.integrations_by_id(ids)
+        return [rows.get(i) for i in ids]
+
+    async def _incident_alerts(self, keys: Sequence[tuple[int, int, int | None]]) -> list[list[Alert]]:
+        """Keys (incident id, page size, below alert id): one query per distinct page shape."""
+        shapes: dict[tuple[int, int | None], list[int]] = {}
+        for incident_id, size, after_id in keys:
+            shapes.setdefault((size, after_id), []).append(incident_id)
+        pages = {shape: await alert_queries.incident_alert_pages(shape[0], shape[1], ids) for shape, ids in shapes.items()}
+        return [pages[(size, after_id)].get(incident_id, []) for incident_id, size, after_id in keys]
+
+    async def _incident_alert_counts(self, ids: Sequence[int]) -> list[int]:
+        counts = await alert_queries.incident_alert_counts(ids)
+        return [counts.get(i, 0) for i in ids]

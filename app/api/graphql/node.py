@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app.alerts import queries as alert_queries
+from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.catalog import Service
 from app.api.graphql.context import Context
 from app.api.graphql.identity import ApiToken, User
@@ -37,6 +39,12 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
         if event is None or await loaders.incident.load(event.incident_id) is None:
             return None
         return TimelineEvent.from_model(event)
+    if type_name == "Alert":
+        alert = (await alert_queries.alerts_by_id([pk])).get(pk)
+        return Alert.from_model(alert) if alert else None
+    if type_name == "Integration":
+        integration = await loaders.integration.load(pk)
+        return Integration.from_model(integration) if integration else None
     if type_name == "ApiToken":
         token = await ApiTokenModel.get_or_none(id=pk)
         if token is None or (token.user_id != principal.user_id and not principal.is_admin):

@@ -12,6 +12,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.api.graphql.alerts.mutations import AlertMutation
+from app.api.graphql.alerts.queries import AlertQuery
+from app.api.graphql.alerts.subscriptions import AlertSubscription
+from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.catalog import CatalogMutation, CatalogQuery
 from app.api.graphql.identity import ApiToken, IdentityMutation, IdentityQuery, User
 from app.api.graphql.incidents.mutations import IncidentMutation
@@ -25,9 +29,9 @@ from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
 
-Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery))
-Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation))
-Subscription = merge_types("Subscription", (IncidentSubscription,))
+Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery))
+Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation))
+Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -60,7 +64,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Incident, TimelineEvent, User, Service, ApiToken],
+        types=[Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from app.api.graphql.relay import pk_of
+from app.api.graphql.relay import pk_of, pks_of
 from app.errors import NotFound
 from app.identity.policy import Action, Principal, require
 from app.incidents import queries
@@ -32,6 +32,13 @@ async def _own_visibility(principal: Principal | None, _: dict[str, Any]) -> Has
     return "admins" if principal.is_admin else ("user", principal.user_id)
 
 
+async def _alert_readers(principal: Principal | None, args: dict[str, Any]) -> Hashable:
+    principal = require(principal, Action.READ)
+    pks_of(args.get("serviceIds"), "Service", field="serviceIds")  # refused before joining
+    # Alerts are the same for every reader, but `Alert.incident` hides private incidents.
+    return "admins" if principal.is_admin else ("user", principal.user_id)
+
+
 async def _public(_: Principal | None, __: dict[str, Any]) -> Hashable:
     return "public"
 
@@ -45,6 +52,7 @@ RULES: dict[str, Rule] = {
     "incidentTimeline": Rule(_visible_incident),
     "incidentUpdated": Rule(_visible_incident),
     "incidentFeed": Rule(_own_visibility),
+    "alertFeed": Rule(_alert_readers),
 }
 
 

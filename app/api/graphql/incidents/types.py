@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -24,6 +24,9 @@ from app.incidents.models import Incident as IncidentModel
 from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.incidents.models import RoleAssignment as RoleAssignmentModel
 from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
+
+if TYPE_CHECKING:
+    from app.api.graphql.alerts.types import AlertConnection
 
 
 class Unset:
@@ -195,6 +198,14 @@ class Incident(Node):
     async def _timeline(self, info: Info[Context, None], window: TimelineWindow) -> TimelineEventConnection:
         events = await info.context.loaders.timeline.load((self.pk, window))
         return timeline_connection(window, [TimelineEvent.from_model(e) for e in events])
+
+    @strawberry.field(description="Alerts attached to this incident, newest first.")
+    async def alerts(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Annotated[AlertConnection, strawberry.lazy("app.api.graphql.alerts.types")]:
+        from app.api.graphql.alerts.types import incident_alerts
+
+        return await incident_alerts(info, self.pk, first, after)
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:
