@@ -18,6 +18,7 @@ APPS: dict[str, str] = {
     "identity": "app.identity",
     "catalog": "app.catalog",
     "incidents": "app.incidents",
+    "statuspage": "app.statuspage",
 }
 
 

@@ -22,6 +22,7 @@ from app.config import Settings, load_settings
 from app.identity import service as identity
 from app.identity.models import Role
 from app.identity.policy import Principal
+from app.statuspage.cache import public_cache
 from tests.services import require_postgres
 
 os.environ.setdefault("FIREBREAK_LOG_LEVEL", "WARNING")
@@ -90,6 +91,7 @@ async def clean_db(backend: Backend) -> AsyncIterator[Backend]:
         await connection.execute_script(
             "".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;"
         )
+    public_cache.invalidate()  # the tables changed under the status page's in-process cache
     yield backend
 
 

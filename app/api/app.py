@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -16,16 +18,41 @@ from app import db
 from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.schema import build_schema
-from app.api.http import health
+from app.api.http import health, statuspage
 from app.api.request_id import RequestIdMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
+from app.statuspage import cache as statuspage_cache
+from app.statuspage.views import PageConfig
+from starlette.types import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 
 class PendingMigrations(RuntimeError):
     pass
+
+
+class ApiCORSMiddleware(CORSMiddleware):
+    """The configured CORS origins for the API; the public status page answers any origin itself."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(statuspage.PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def page_config(settings: Settings) -> PageConfig:
+    base = settings.base_url
+    return PageConfig(
+        id=hashlib.blake2b(base.encode(), digest_size=6).hexdigest(),
+        name=settings.status_page_name,
+        url=f"{base}/status",
+        base_url=base,
+        time_zone=settings.status_page_time_zone,
+        logo_url=settings.status_page_logo_url,
+    )
 
 
 def tune_gc() -> None:
@@ -55,10 +82,15 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         broker = create_broker(settings.redis_url, listener_buffer=settings.ws_send_buffer, prefix=settings.redis_prefix)
         await broker.connect()
         set_broker(broker)
+        statuspage_cache.public_cache.configure(page_config(settings))
+        watcher = asyncio.create_task(statuspage_cache.watch(broker), name="statuspage-invalidation")
         tune_gc()
         try:
             yield
         finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             set_broker(None)
             await broker.close()
             if manage_database:
@@ -68,7 +100,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     if settings.cors_origins:
         middleware.append(
             Middleware(
-                CORSMiddleware,
+                ApiCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
@@ -79,9 +111,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     routes = [
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
         *health.routes,
+        *statuspage.routes(settings),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.schema = schema
     app.state.executor = executor
+    statuspage_cache.public_cache.configure(page_config(settings))
     return app

@@ -21,6 +21,7 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.INCIDENT_MERGED_IN: "UPDATED",
     TimelineKind.MERGED: "MERGED",
     TimelineKind.NOTE: None,
+    TimelineKind.STATUS_UPDATE: "UPDATED",
 }
 
 
