@@ -47,19 +47,34 @@ def test_no_breaking_changes(baseline: str) -> None:
 
 
 CONTRACT_NAMES = {
-    "Query": ["viewer", "node", "incident", "incidentByReference", "incidents", "services", "users"],
+    "Query": [
+        "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
+        "statusPage", "statusComponents", "componentGroups", "maintenances",
+    ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
         "assignIncidentRole", "unassignIncidentRole", "addTimelineNote", "mergeIncident",
         "createService", "createUser", "createApiToken", "revokeApiToken",
+        "postStatusUpdate", "updateIncidentPublicTitle", "createStatusComponent", "updateStatusComponent",
+        "deleteStatusComponent", "setStatusComponentStatus", "createComponentGroup", "updateComponentGroup",
+        "deleteComponentGroup", "scheduleMaintenance", "updateMaintenance", "postMaintenanceUpdate", "cancelMaintenance",
     ],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
-        "mitigatedAt", "resolvedAt", "closedAt",
+        "mitigatedAt", "resolvedAt", "closedAt", "statusUpdates", "publicTitle", "publicStatus",
     ],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
     "UserError": ["code", "message", "field"],
+    "StatusPage": [
+        "name", "url", "logoUrl", "timeZone", "updatedAt", "indicator", "description", "components", "groups",
+        "incidents", "recentIncidents", "upcomingMaintenances", "activeMaintenances",
+    ],
+    "StatusComponent": ["id", "name", "description", "position", "status", "group", "uptime", "service", "statusHistory"],
+    "PublicIncident": ["id", "title", "status", "impact", "createdAt", "updatedAt", "monitoringAt", "resolvedAt", "updates", "components"],
+    "Maintenance": ["id", "title", "status", "scheduledFor", "scheduledUntil", "startedAt", "endedAt", "components", "updates"],
+    "StatusUpdate": ["id", "audience", "publicStatus", "message", "createdAt", "sequence", "author", "componentImpacts"],
+    "Subscription": ["statusPageUpdated"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
 }
 
