@@ -213,9 +213,11 @@ async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
         for g in groups
     )
     incidents = await _public_incidents({c.id for c in components})
+    shown = {v.id: v.status for v in component_views}
+    overrides = {row.id: row.impact_override for row in await PublicIncident.filter(id__in=[i.id for i in incidents])}
     overall = rules.overall(
         (v.status for v in component_views),
-        (i.impact for i in incidents if i.unresolved),
+        (rules.current_impact(overrides.get(i.id), [shown[c] for c in i.component_ids if c in shown]) for i in incidents if i.unresolved),
         maintenance_active=any(m.active for m in maintenances),
     )
     state = await PageState.get_or_none(id=1)

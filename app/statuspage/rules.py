@@ -47,6 +47,14 @@ def max_impact(impacts: Iterable[Impact]) -> Impact:
     return max(impacts, key=IMPACT_RANK.__getitem__, default=Impact.NONE)
 
 
+def current_impact(override: Impact | None, component_statuses: Iterable[ComponentStatus]) -> Impact:
+    """What an unresolved incident adds to the page's indicator now: its impact override when
+    one was set, else what its components show at present (not the worst they ever showed)."""
+    if override is not None:
+        return Impact(override)
+    return max_impact(STATUS_IMPACT[s] for s in component_statuses)
+
+
 def effective_status(stored: ComponentStatus, under_maintenance: bool) -> ComponentStatus:
     """An active maintenance shows a component as UNDER_MAINTENANCE unless an incident (or an
     operator) has put it in a worse state, which stays visible."""
