@@ -84,6 +84,7 @@ async def test_other_processes_drop_their_cache_through_redis(admin: Actor) -> N
     try:
         await wait_for(lambda: there.listener_count(TOPIC) == 1)
         api = await service.create_component(actor=admin.principal, name="API")
+        await wait_for(lambda: len(other._seen) == 1)  # its message arrived
         await shows(other, api.id, C.OPERATIONAL)
         builds = other.builds
         await asyncio.sleep(0.2)
