@@ -83,6 +83,12 @@ TABLES = ("timeline_events", "incident_roles", "incident_services", "incidents",
 @pytest.fixture
 async def clean_db(backend: Backend) -> AsyncIterator[Backend]:
     """The backend with every table emptied before the test."""
+    await wipe(backend)
+    yield backend
+
+
+async def wipe(backend: Backend) -> None:
+    """Empty every table (for tests that need several clean slates, such as property tests)."""
     connection = get_connection("default")
     tables = await _app_tables(backend)
     if backend.is_postgres:
@@ -92,7 +98,6 @@ async def clean_db(backend: Backend) -> AsyncIterator[Backend]:
             "".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;"
         )
     public_cache.invalidate()  # the tables changed under the status page's in-process cache
-    yield backend
 
 
 async def _app_tables(backend: Backend) -> list[str]:
