@@ -38,8 +38,12 @@ class Settings(BaseSettings):
     ws_send_buffer: int = Field(default=256, ge=1, le=100_000)
     db_pool_size: int = Field(default=10, ge=1, le=500)
     alerts_rate_limit: str = "120/minute"
+    status_page_name: str = Field(default="Firebreak", min_length=1, max_length=100)
+    status_page_logo_url: str | None = None
+    status_page_time_zone: str = "UTC"
+    status_page_max_age: int = Field(default=30, ge=0, le=3600)
 
-    @field_validator("database_url", "redis_url", "public_url", mode="before")
+    @field_validator("database_url", "redis_url", "public_url", "status_page_logo_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -68,6 +72,24 @@ class Settings(BaseSettings):
             limits.parse(value)
         except ValueError:
             raise ValueError(f"{value!r} is not a rate such as 120/minute or 10/second") from None
+        return value
+
+    @field_validator("status_page_logo_url")
+    @classmethod
+    def _check_logo_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(("https://", "http://")) or any(c in value for c in " \"'<>")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("status_page_time_zone")
+    @classmethod
+    def _check_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Paris") from None
         return value
 
     @field_validator("cors_origins", mode="before")

@@ -20,6 +20,7 @@ APPS: dict[str, str] = {
     "catalog": "app.catalog",
     "incidents": "app.incidents",
     "alerts": "app.alerts",
+    "statuspage": "app.statuspage",
 }
 
 

@@ -26,6 +26,7 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.ALERT_ATTACHED: None,  # alert changes have their own feed (alertFeed)
     TimelineKind.ALERT_DETACHED: None,
     TimelineKind.ALERTS_RESOLVED: "UPDATED",
+    TimelineKind.STATUS_UPDATE: "UPDATED",
 }
 
 

@@ -14,6 +14,9 @@ from app.identity.policy import Principal
 from app.incidents import queries as incident_queries
 from app.incidents.models import Incident, IncidentMember, RoleAssignment, TimelineEvent
 from app.incidents.queries import TimelineWindow
+from app.statuspage import queries as statuspage_queries
+from app.statuspage.models import Component as StatusComponent
+from app.statuspage.models import PublicIncident, StatusUpdate
 
 
 class Loaders:
@@ -29,6 +32,9 @@ class Loaders:
         self.integration = DataLoader(self._integrations)
         self.incident_alerts = DataLoader(self._incident_alerts)
         self.incident_alert_count = DataLoader(self._incident_alert_counts)
+        self.status_component = DataLoader(self._status_components)
+        self.status_updates = DataLoader(self._status_updates)
+        self.public_incident = DataLoader(self._public_incidents)
 
     async def _users(self, ids: Sequence[int]) -> list[User | None]:
         rows = {row.id: row for row in await User.filter(id__in=list(ids))}
@@ -88,3 +94,14 @@ class Loaders:
     async def _incident_alert_counts(self, ids: Sequence[int]) -> list[int]:
         counts = await alert_queries.incident_alert_counts(ids)
         return [counts.get(i, 0) for i in ids]
+    async def _status_components(self, ids: Sequence[int]) -> list[StatusComponent | None]:
+        rows = await statuspage_queries.components(ids)
+        return [rows.get(i) for i in ids]
+
+    async def _status_updates(self, incident_ids: Sequence[int]) -> list[list[StatusUpdate]]:
+        grouped = await statuspage_queries.status_updates(incident_ids)
+        return [grouped.get(i, []) for i in incident_ids]
+
+    async def _public_incidents(self, incident_ids: Sequence[int]) -> list[PublicIncident | None]:
+        rows = await statuspage_queries.public_incidents(incident_ids)
+        return [rows.get(i) for i in incident_ids]

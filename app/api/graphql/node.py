@@ -12,6 +12,12 @@ from app.api.graphql.context import Context
 from app.api.graphql.identity import ApiToken, User
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.relay import Node
+from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
+from app.statuspage.models import Maintenance as MaintenanceModel
+from app.statuspage.models import StatusUpdate as StatusUpdateModel
+from app.statuspage.queries import maintenance_views
+from app.statuspage.cache import public_cache
+from app import clock
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.policy import Action, require
 from app.ids import from_global_id
@@ -45,12 +51,31 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
     if type_name == "Integration":
         integration = await loaders.integration.load(pk)
         return Integration.from_model(integration) if integration else None
+    if type_name in ("StatusComponent", "ComponentGroup", "Maintenance", "StatusUpdate"):
+        return await _statuspage_node(info, type_name, pk)
     if type_name == "ApiToken":
         token = await ApiTokenModel.get_or_none(id=pk)
         if token is None or (token.user_id != principal.user_id and not principal.is_admin):
             return None
         return ApiToken.from_model(token)
     return None
+
+
+async def _statuspage_node(info: Info[Context, None], type_name: str, pk: int) -> Node | None:
+    if type_name == "StatusUpdate":
+        update = await StatusUpdateModel.get_or_none(id=pk)
+        if update is None or await info.context.loaders.incident.load(update.incident_id) is None:
+            return None
+        return StatusUpdate.from_model(update)
+    if type_name == "Maintenance":
+        row = await MaintenanceModel.get_or_none(id=pk)
+        return Maintenance.from_view((await maintenance_views([row], clock.now()))[0]) if row else None
+    snapshot = await public_cache.snapshot()
+    if type_name == "StatusComponent":
+        view = snapshot.components_by_id.get(pk)
+        return StatusComponent.from_view(view) if view else None
+    group = next((g for g in snapshot.groups if g.id == pk), None)
+    return ComponentGroup.from_view(group, snapshot) if group else None
 
 
 @strawberry.type

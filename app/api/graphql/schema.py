@@ -23,15 +23,21 @@ from app.api.graphql.incidents.queries import IncidentQuery
 from app.api.graphql.incidents.subscriptions import IncidentSubscription
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
+from app.api.graphql.statuspage.mutations import StatusPageMutation
+from app.api.graphql.statuspage.queries import StatusPageQuery
+from app.api.graphql.statuspage.subscriptions import StatusPageSubscription
+from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
 from app.api.graphql.scalars import SCALAR_MAP
 from app.api.graphql.catalog import Service
 from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
 
-Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery))
-Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation))
-Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription))
+Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery))
+Mutation = merge_types(
+    "Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation, StatusPageMutation)
+)
+Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -64,7 +70,10 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration],
+        types=[
+            Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration,
+            StatusComponent, ComponentGroup, Maintenance, StatusUpdate,
+        ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )

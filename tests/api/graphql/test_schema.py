@@ -50,6 +50,7 @@ CONTRACT_NAMES = {
     "Query": [
         "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
         "alerts", "alert", "integrations", "alertRules",
+        "statusPage", "statusComponents", "componentGroups", "maintenances",
     ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
@@ -57,11 +58,15 @@ CONTRACT_NAMES = {
         "createService", "createUser", "createApiToken", "revokeApiToken",
         "createIntegration", "rotateIntegrationKey", "revokeIntegration", "updateAlertRules",
         "reportProblem", "acknowledgeAlert", "resolveAlert", "attachAlert", "detachAlert",
+        "postStatusUpdate", "updateIncidentPublicTitle", "createStatusComponent", "updateStatusComponent",
+        "deleteStatusComponent", "setStatusComponentStatus", "createComponentGroup", "updateComponentGroup",
+        "deleteComponentGroup", "scheduleMaintenance", "updateMaintenance", "postMaintenanceUpdate", "cancelMaintenance",
     ],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
         "mitigatedAt", "resolvedAt", "closedAt", "alerts",
+        "mitigatedAt", "resolvedAt", "closedAt", "statusUpdates", "publicTitle", "publicStatus",
     ],
     "Alert": [
         "id", "service", "integration", "dedupKey", "status", "severity", "summary", "details", "labels",
@@ -77,8 +82,16 @@ CONTRACT_NAMES = {
     "IntegrationKind": ["ALERTMANAGER", "GRAFANA", "EVENTS_V2", "GENERIC"],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
     "UserError": ["code", "message", "field"],
-    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed"],
+    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed", "statusPageUpdated"],
     "IncidentFeedEvent": ["kind", "incident", "sequence"],
+    "StatusPage": [
+        "name", "url", "logoUrl", "timeZone", "updatedAt", "indicator", "description", "components", "groups",
+        "incidents", "recentIncidents", "upcomingMaintenances", "activeMaintenances",
+    ],
+    "StatusComponent": ["id", "name", "description", "position", "status", "group", "uptime", "service", "statusHistory"],
+    "PublicIncident": ["id", "title", "status", "impact", "createdAt", "updatedAt", "monitoringAt", "resolvedAt", "updates", "components"],
+    "Maintenance": ["id", "title", "status", "scheduledFor", "scheduledUntil", "startedAt", "endedAt", "components", "updates"],
+    "StatusUpdate": ["id", "audience", "publicStatus", "message", "createdAt", "sequence", "author", "componentImpacts"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
 }
 

@@ -14,6 +14,7 @@ from app.api.graphql.errors import UserError
 from app.api.graphql.identity import User
 from app.api.graphql.relay import Node, PageInfo
 from app.api.graphql.scalars import JSON, DateTime
+from app.api.graphql.statuspage.types import PublicIncidentStatus, StatusUpdate, StatusUpdateAudience
 from app.ids import to_global_id
 from app.incidents import lifecycle
 from app.incidents.enums import IncidentRole as IncidentRoleEnum
@@ -206,6 +207,22 @@ class Incident(Node):
         from app.api.graphql.alerts.types import incident_alerts
 
         return await incident_alerts(info, self.pk, first, after)
+    @strawberry.field(description="Updates posted on this incident (both audiences unless one is given), newest first.")
+    async def status_updates(
+        self, info: Info[Context, None], audience: StatusUpdateAudience | None = None
+    ) -> list[StatusUpdate]:
+        rows = await info.context.loaders.status_updates.load(self.pk)
+        return [StatusUpdate.from_model(r) for r in rows if audience is None or r.audience == audience]
+
+    @strawberry.field(description="The title the public sees; null until set or published (then the title at publication).")
+    async def public_title(self, info: Info[Context, None]) -> str | None:
+        row = await info.context.loaders.public_incident.load(self.pk)
+        return (row.title or None) if row is not None else None
+
+    @strawberry.field(description="The status the public sees; null until the first PUBLIC update.")
+    async def public_status(self, info: Info[Context, None]) -> PublicIncidentStatus | None:
+        row = await info.context.loaders.public_incident.load(self.pk)
+        return row.status if row is not None else None
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:
