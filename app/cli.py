@@ -108,7 +108,10 @@ def _serve(settings: Settings, *, workers: int = 1, env: dict[str, str] | None =
         workers=workers,
         log_level=settings.log_level.lower(),
         proxy_headers=True,
-        ws="websockets-sansio",
+        ws="app.api.websocket_protocol:GoingAwayProtocol",
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_interval,
+        ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
     )
 
@@ -198,8 +201,9 @@ def tokens() -> None:
 @click.option("--email", required=True, help="The user the token acts as.")
 @click.option("--name", default="cli", show_default=True)
 @click.option("--expires-in", help="Lifetime such as 90m, 12h, 30d or 4w (default: no expiry).")
+@click.option("--scopes", help="Comma-separated subset of read,write,admin (default: all; the role still caps them).")
 @fail_cleanly
-def tokens_create(email: str, name: str, expires_in: str | None) -> None:
+def tokens_create(email: str, name: str, expires_in: str | None, scopes: str | None) -> None:
     """Create a token; prints only the secret (shown once)."""
     from app.identity import service as identity
 
@@ -209,7 +213,8 @@ def tokens_create(email: str, name: str, expires_in: str | None) -> None:
     async def work() -> str:
         await _require_migrated()
         user = await identity.user_by_email(email)
-        return (await identity.create_token(user_id=user.id, name=name, expires_at=expires_at)).secret
+        chosen = scopes.split(",") if scopes is not None else None
+        return (await identity.create_token(user_id=user.id, name=name, expires_at=expires_at, scopes=chosen)).secret
 
     click.echo(_run(settings, work))
 

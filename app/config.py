@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
+import limits
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -36,10 +37,15 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0, le=3600)
     ws_send_buffer: int = Field(default=256, ge=1, le=100_000)
     db_pool_size: int = Field(default=10, ge=1, le=500)
+    alerts_rate_limit: str = "120/minute"
+    status_page_name: str = Field(default="Firebreak", min_length=1, max_length=100)
+    status_page_logo_url: str | None = None
+    status_page_time_zone: str = "UTC"
+    status_page_max_age: int = Field(default=30, ge=0, le=3600)
     postmortem_required_severities: Annotated[tuple[str, ...], NoDecode] = ("SEV1", "SEV2")
     blameless_patterns: Path | None = None
 
-    @field_validator("database_url", "redis_url", "public_url", mode="before")
+    @field_validator("database_url", "redis_url", "public_url", "status_page_logo_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -59,6 +65,33 @@ class Settings(BaseSettings):
     def _check_redis_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("redis://", "rediss://", "memory://")):
             raise ValueError("must start with redis://, rediss:// or memory://")
+        return value
+
+    @field_validator("alerts_rate_limit")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate such as 120/minute or 10/second") from None
+        return value
+
+    @field_validator("status_page_logo_url")
+    @classmethod
+    def _check_logo_url(cls, value: str | None) -> str | None:
+        if value is not None and (not value.startswith(("https://", "http://")) or any(c in value for c in " \"'<>")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("status_page_time_zone")
+    @classmethod
+    def _check_time_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Paris") from None
         return value
 
     @field_validator("cors_origins", mode="before")

@@ -8,6 +8,7 @@ from typing import Any
 from tortoise.models import Model
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
 
@@ -18,6 +19,8 @@ APPS: dict[str, str] = {
     "identity": "app.identity",
     "catalog": "app.catalog",
     "incidents": "app.incidents",
+    "alerts": "app.alerts",
+    "statuspage": "app.statuspage",
     "postmortems": "app.postmortems",
 }
 
@@ -99,6 +102,36 @@ async def fetch_rows(model: type[Model], sql: str, params: Sequence[Any]) -> lis
     fields = model._meta.fields_map
     converters = {name: fields[name].to_python_value for name in (rows[0] if rows else {}) if name in fields}
     return [{name: converters[name](value) if name in converters else value for name, value in row.items()} for row in rows]
+
+
+_MAX_PARAMETERS = 30_000  # below SQLite's and PostgreSQL's limits on bound parameters
+
+
+async def insert_returning(
+    model: type[Model], instances: Sequence[Model], connection: BaseDBAsyncClient, returning: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Insert `instances` with multi-row INSERT statements and return the `returning` columns of
+    each new row (in no particular order). One statement per few thousand rows, where
+    `bulk_create` runs one per row on PostgreSQL and returns nothing. Values are converted by
+    the model's fields, as Tortoise converts them."""
+    meta = model._meta
+    names = [name for name in meta.fields_db_projection if not meta.fields_map[name].generated]
+    columns = ", ".join(f'"{meta.fields_db_projection[name]}"' for name in names)
+    wanted = ", ".join(f'"{column}"' for column in returning)
+    postgres = connection.capabilities.dialect == "postgres"
+    per_statement = max(1, _MAX_PARAMETERS // len(names))
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(instances), per_statement):
+        batch = instances[start : start + per_statement]
+        values = [meta.fields_map[name].to_db_value(getattr(item, name), item) for item in batch for name in names]
+        if postgres:
+            numbers = iter(range(1, len(values) + 1))
+            rows = ", ".join("(" + ", ".join(f"${next(numbers)}" for _ in names) + ")" for _ in batch)
+        else:
+            rows = ", ".join("(" + ", ".join("?" for _ in names) + ")" for _ in batch)
+        sql = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES {rows} RETURNING {wanted}'
+        found.extend(await connection.execute_query_dict(sql, values))
+    return found
 
 
 async def pending_migrations(apps: Sequence[str] | None = None) -> list[str]:

@@ -17,6 +17,7 @@ from app.broker import get_broker
 log = logging.getLogger(__name__)
 
 FEED_TOPIC = "incidents:feed"
+ACCESS_TOPIC = "access"  # who may see an incident changed: live subscriptions re-check
 
 
 def incident_topic(incident_id: int) -> str:
@@ -34,6 +35,11 @@ class Outbox:
         self.messages.append((topic, payload))
 
 
+def access_changed(outbox: Outbox, incident_id: int, user_id: int | None) -> None:
+    """After commit, tell every process to re-check `user_id`'s (None: everyone's) access."""
+    outbox.add(ACCESS_TOPIC, {"type": "access", "incidentId": incident_id, "userId": user_id})
+
+
 @contextlib.asynccontextmanager
 async def unit_of_work() -> AsyncIterator[Outbox]:
     """A database transaction whose events are published after, and only after, it commits."""
@@ -48,8 +54,7 @@ async def publish_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
     broker = get_broker()
     if broker is None or not messages:
         return
-    for topic, payload in messages:
-        try:
-            await broker.publish(topic, orjson.dumps(payload))
-        except Exception:  # the change is committed; subscribers backfill from the database
-            log.exception("publishing to %s failed", topic)
+    try:
+        await broker.publish_many([(topic, orjson.dumps(payload)) for topic, payload in messages])
+    except Exception:  # the change is committed; subscribers backfill from the database
+        log.exception("publishing %d messages failed", len(messages))

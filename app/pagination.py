@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from app.errors import ValidationFailed
 
@@ -43,6 +43,17 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next: bool
     has_previous: bool
+
+
+async def by_id(query: Any, *, kind: str, first: int | None, after: str | None, default: int = 50) -> Page[Any]:
+    """A keyset page of a Tortoise query in id order (creation order)."""
+    size = page_size(first, default=default)
+    query = query.order_by("id")
+    if after:
+        query = query.filter(id__gt=decode_cursor(after, kind, field="after"))
+    rows = await query.limit(size + 1)
+    items = rows[:size]
+    return Page(items, [encode_cursor(kind, row.id) for row in items], len(rows) > size, after is not None)
 
 
 def encode_keys(kind: str, *keys: int) -> str:

@@ -22,6 +22,7 @@ from app.config import Settings, load_settings
 from app.identity import service as identity
 from app.identity.models import Role
 from app.identity.policy import Principal
+from app.statuspage.cache import public_cache
 from tests.services import require_postgres
 
 os.environ.setdefault("FIREBREAK_LOG_LEVEL", "WARNING")
@@ -82,6 +83,12 @@ TABLES = ("timeline_events", "incident_roles", "incident_services", "incidents",
 @pytest.fixture
 async def clean_db(backend: Backend) -> AsyncIterator[Backend]:
     """The backend with every table emptied before the test."""
+    await wipe(backend)
+    yield backend
+
+
+async def wipe(backend: Backend) -> None:
+    """Empty every table (for tests that need several clean slates, such as property tests)."""
     connection = get_connection("default")
     tables = await _app_tables(backend)
     if backend.is_postgres:
@@ -90,7 +97,7 @@ async def clean_db(backend: Backend) -> AsyncIterator[Backend]:
         await connection.execute_script(
             "".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;"
         )
-    yield backend
+    public_cache.invalidate()  # the tables changed under the status page's in-process cache
 
 
 async def _app_tables(backend: Backend) -> list[str]:

@@ -43,3 +43,19 @@ def require_redis() -> str:
     if not reachable(REDIS_URL):
         unavailable(f"Redis is not reachable at {REDIS_URL}")
     return REDIS_URL
+
+
+async def kill_pubsub_connections(prefix: str) -> int:
+    """Drop the Redis pub/sub connections of the brokers using `prefix` (and no one else's)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        killed = 0
+        for entry in await client.client_list(_type="pubsub"):
+            if entry.get("name") == f"{prefix}broker":
+                await client.client_kill_filter(_id=entry["id"])
+                killed += 1
+        return killed
+    finally:
+        await client.aclose()

@@ -138,7 +138,10 @@ def test_demo_then_serve_answers_over_real_http(database: str, request: pytest.F
         data = response.json()["data"]
         assert data["viewer"]["role"] == "ADMIN" and data["incidents"]["totalCount"] == 3
         ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5).json()
-        assert ready == {"status": "ok", "database": "ok", "broker": "connected"}
+        assert ready == {
+            "status": "ok", "database": "ok", "broker": "connected",
+            "websockets": {"connections": 0, "subscriptions": 0, "streams": 0},
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)

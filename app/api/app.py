@@ -2,30 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from app import db
 from app.api.graphql.executor import Executor
 from app.api.graphql.http import GraphQLEndpoint
+from app.api.graphql.ws.server import WebSocketServer
 from app.api.graphql.schema import build_schema
-from app.api.http import health, postmortems
+from app.api.http import alerts, health, postmortems, statuspage
+from app.api.http.ratelimit import DeliveryLimiter
 from app.api.request_id import RequestIdMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
+from app.statuspage import cache as statuspage_cache
+from app.statuspage.views import PageConfig
+from starlette.types import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
 
 class PendingMigrations(RuntimeError):
     pass
+
+
+class ApiCORSMiddleware(CORSMiddleware):
+    """The configured CORS origins for the API; the public status page answers any origin itself."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(statuspage.PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+def page_config(settings: Settings) -> PageConfig:
+    base = settings.base_url
+    return PageConfig(
+        id=hashlib.blake2b(base.encode(), digest_size=6).hexdigest(),
+        name=settings.status_page_name,
+        url=f"{base}/status",
+        base_url=base,
+        time_zone=settings.status_page_time_zone,
+        logo_url=settings.status_page_logo_url,
+    )
 
 
 def tune_gc() -> None:
@@ -43,6 +72,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     schema = build_schema(introspection=settings.development)
     executor = Executor(schema, introspection=settings.development)
     endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development)
+    websockets = WebSocketServer(executor, settings, introspection=settings.development)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -52,13 +82,20 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if pending:
                 await db.close()
                 raise PendingMigrations(f"{len(pending)} pending migrations; run `firebreak migrate`")
-        broker = create_broker(settings.redis_url, listener_buffer=settings.ws_send_buffer, prefix=settings.redis_prefix)
+        broker = create_broker(settings.redis_url, prefix=settings.redis_prefix)
         await broker.connect()
         set_broker(broker)
+        websockets.start()
+        statuspage_cache.public_cache.configure(page_config(settings))
+        watcher = asyncio.create_task(statuspage_cache.watch(broker), name="statuspage-invalidation")
         tune_gc()
         try:
             yield
         finally:
+            await websockets.stop()
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
             set_broker(None)
             await broker.close()
             if manage_database:
@@ -68,7 +105,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     if settings.cors_origins:
         middleware.append(
             Middleware(
-                CORSMiddleware,
+                ApiCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
@@ -78,11 +115,20 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         )
     routes = [
         Route("/graphql", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/graphql", websockets),
         *health.routes,
+        *alerts.routes,
+        *statuspage.routes(settings),
         *postmortems.routes,
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.schema = schema
     app.state.executor = executor
+    app.state.websockets = websockets
+    alerts.install_log_redaction()
+    app.state.alert_limiter = DeliveryLimiter(
+        settings.alerts_rate_limit, redis_url=settings.redis_url, prefix=settings.redis_prefix
+    )
+    statuspage_cache.public_cache.configure(page_config(settings))
     return app

@@ -23,6 +23,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     async def publish(self, topic: str, message: bytes) -> None: ...
 
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """Publish in order; backends with a network hop send them in one round trip."""
+        for topic, message in messages:
+            await self.publish(topic, message)
+
     @abc.abstractmethod
     async def next_published(self) -> tuple[str, bytes | None]:
         """The next (topic, message); a None message means "messages may have been lost"."""

@@ -78,6 +78,9 @@ class Broker:
     async def publish(self, topic: str, message: bytes) -> None:
         await self.backend.publish(topic, message)
 
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        await self.backend.publish_many(messages)
+
     @contextlib.asynccontextmanager
     async def subscribe(self, topic: str, *, buffer: int | None = None) -> AsyncIterator[Listener]:
         """Listen to a topic for the duration of the block. Subscribed on entry, before replay."""

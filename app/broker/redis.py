@@ -1,4 +1,6 @@
-"""Redis pub/sub backend: at-most-once delivery; a reconnect is reported as a possible gap."""
+"""Redis pub/sub backend: at-most-once delivery. One pub/sub connection per process holds one
+SUBSCRIBE per topic; a reconnect (with backoff) is reported as a possible gap so that
+subscribers backfill from the database."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ log = logging.getLogger(__name__)
 
 _BACKOFF_START = 0.1
 _BACKOFF_MAX = 5.0
+_IDLE_CHECK = 2.0
 
 
 class RedisBackend(Backend):
@@ -24,10 +27,10 @@ class RedisBackend(Backend):
         self._client: aioredis.Redis | None = None
         self._pubsub: aioredis.client.PubSub | None = None
         self._topics: set[str] = set()
-        self._has_topics = asyncio.Event()
         self._state = "disconnected"
         self._pending_gap = False
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
 
     @property
     def state(self) -> str:
@@ -35,16 +38,30 @@ class RedisBackend(Backend):
 
     async def connect(self) -> None:
         self._client = aioredis.Redis.from_url(
-            self.url, socket_connect_timeout=2, socket_timeout=None, health_check_interval=10
+            self.url,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            health_check_interval=10,
+            client_name=f"{self.prefix}broker",
         )
         try:
-            await self._client.ping()
-            self._state = "connected"
+            await self._connect_pubsub()
         except (RedisError, OSError) as exc:
             # Queries and mutations work without the broker; the reader keeps retrying.
             log.warning("redis broker unreachable at start (%s); retrying in background", type(exc).__name__)
             self._state = "connecting"
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+
+    async def _connect_pubsub(self) -> None:
+        assert self._client is not None
+        async with self._lock:
+            if self._pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await self._pubsub.aclose()
+            self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            await self._client.ping()
+            if self._topics:
+                await self._pubsub.subscribe(*(self.prefix + t for t in self._topics))
+            self._state = "connected"
 
     async def disconnect(self) -> None:
         self._state = "disconnected"
@@ -57,28 +74,43 @@ class RedisBackend(Backend):
 
     async def subscribe(self, topic: str) -> None:
         self._topics.add(topic)
-        self._has_topics.set()
-        async with self._lock:
-            if self._pubsub is not None and self._state == "connected":
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.subscribe(self.prefix + topic)
+        await self._apply("subscribe", topic)
+        self._wake.set()
 
     async def unsubscribe(self, topic: str) -> None:
         self._topics.discard(topic)
-        if not self._topics:
-            self._has_topics.clear()
+        await self._apply("unsubscribe", topic)
+
+    async def _apply(self, command: str, topic: str) -> None:
         async with self._lock:
-            if self._pubsub is not None and self._state == "connected":
-                with contextlib.suppress(RedisError, OSError):
-                    await self._pubsub.unsubscribe(self.prefix + topic)
+            if self._pubsub is None or self._state != "connected":
+                return  # applied on reconnect
+            try:
+                await getattr(self._pubsub, command)(self.prefix + topic)
+            except (RedisError, OSError):
+                self._state = "connecting"
 
     async def publish(self, topic: str, message: bytes) -> None:
-        assert self._client is not None
+        if self._client is None or self._state != "connected":
+            return  # at-most-once: subscribers backfill from the database after the reconnect
         try:
             await self._client.publish(self.prefix + topic, message)
         except (RedisError, OSError) as exc:
-            # At-most-once: subscribers recover the lost message from the database.
             log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
+            self._state = "connecting"
+
+    async def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """A transaction's messages in one round trip (a pipeline, not a Redis transaction)."""
+        if self._client is None or self._state != "connected":
+            return  # at-most-once: subscribers backfill from the database after the reconnect
+        try:
+            async with self._client.pipeline(transaction=False) as pipe:
+                for topic, message in messages:
+                    pipe.publish(self.prefix + topic, message)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("redis publish failed (%s); subscribers will backfill", type(exc).__name__)
+            self._state = "connecting"
 
     async def next_published(self) -> tuple[str, bytes | None]:
         backoff = _BACKOFF_START
@@ -86,13 +118,21 @@ class RedisBackend(Backend):
             if self._pending_gap:
                 self._pending_gap = False
                 return "*", None
-            await self._has_topics.wait()
             try:
                 if self._state != "connected":
-                    await self._reconnect()
+                    await self._connect_pubsub()
+                    log.info("redis broker connected; %d topics subscribed", len(self._topics))
+                    self._pending_gap = True
                     backoff = _BACKOFF_START
                     continue
-                assert self._pubsub is not None
+                assert self._pubsub is not None and self._client is not None
+                if not self._pubsub.subscribed:  # nothing to read: check the server is still there
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), _IDLE_CHECK)
+                    except TimeoutError:
+                        await self._client.ping()
+                    continue
                 message = await self._pubsub.get_message(timeout=1.0)
             except (RedisError, OSError, RuntimeError) as exc:
                 if self._state == "connected":
@@ -106,17 +146,3 @@ class RedisBackend(Backend):
             channel = message["channel"]
             topic = channel.decode() if isinstance(channel, bytes) else channel
             return topic.removeprefix(self.prefix), message["data"]
-
-    async def _reconnect(self) -> None:
-        async with self._lock:
-            assert self._client is not None
-            if self._pubsub is not None:
-                with contextlib.suppress(Exception):
-                    await self._pubsub.aclose()
-            self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-            await self._client.ping()
-            if self._topics:
-                await self._pubsub.subscribe(*(self.prefix + t for t in self._topics))
-            self._state = "connected"
-            self._pending_gap = True
-            log.info("redis broker connected; %d topics subscribed", len(self._topics))

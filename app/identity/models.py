@@ -32,6 +32,7 @@ class ApiToken(Model):
         "identity.User", related_name="tokens", on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=100)
+    scopes = fields.CharField(max_length=50, default="read,write,admin")
     token_hash = fields.CharField(max_length=64, unique=True)
     prefix = fields.CharField(max_length=16)
     created_at = fields.DatetimeField(auto_now_add=True)

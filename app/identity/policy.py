@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TypeAlias, TypeVar
 
 from app.errors import DomainError, ErrorCode, Forbidden
 from app.identity.models import Role
@@ -13,20 +14,24 @@ class Action(str, Enum):
     READ = "read"  # see non-private data
     RESPOND = "respond"  # act on incidents: declare, update, notes, roles
     ADMIN = "admin"  # manage users, services, tokens, integrations
+    INGEST = "ingest"  # record alerts, and declare or group incidents from them
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: frozenset({Action.READ}),
-    Role.RESPONDER: frozenset({Action.READ, Action.RESPOND}),
-    Role.ADMIN: frozenset({Action.READ, Action.RESPOND, Action.ADMIN}),
+    Role.RESPONDER: frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
+    Role.ADMIN: frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
 
 # A token scope caps what the token may do, whatever its user's role allows.
 _SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "read": frozenset({Action.READ}),
-    "write": frozenset({Action.READ, Action.RESPOND}),
-    "admin": frozenset({Action.READ, Action.RESPOND, Action.ADMIN}),
+    "write": frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
+    "admin": frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
+
+# What Firebreak itself may do when no person is behind a change (an integration's delivery).
+_SYSTEM_ACTIONS: frozenset[Action] = frozenset({Action.INGEST})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +45,56 @@ class Principal:
     def is_admin(self) -> bool:
         return self.allows(Action.ADMIN)
 
+    @property
+    def label(self) -> str:
+        return f"Your role ({self.role.value})"
+
     def allows(self, action: Action) -> bool:
         if action not in _ROLE_ACTIONS[self.role]:
             return False
         return any(action in _SCOPE_ACTIONS.get(scope, frozenset()) for scope in self.scopes)
 
 
+@dataclass(frozen=True, slots=True)
+class SystemPrincipal:
+    """Firebreak acting on a machine's behalf (an integration delivering alerts). It has no
+    user, reads nothing through the API and may only ingest: record alerts, declare incidents
+    from them and write the timeline events that explain it. Its changes have no actor user."""
+
+    name: str
+    user_id: None = None
+    token_id: None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return False
+
+    @property
+    def label(self) -> str:
+        return f"The system actor {self.name!r}"
+
+    def allows(self, action: Action) -> bool:
+        return action in _SYSTEM_ACTIONS
+
+
+Actor: TypeAlias = Principal | SystemPrincipal
+
+# The actor of everything an integration's delivery causes.
+INGESTION = SystemPrincipal("alert-ingestion")
+
+
 class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
 
 
-def require(principal: Principal | None, action: Action) -> Principal:
+A = TypeVar("A", Principal, SystemPrincipal)
+
+
+def require(principal: A | None, action: Action) -> A:
     """Return the principal when it may perform `action`; raise otherwise."""
     if principal is None:
         raise Unauthenticated("Authentication required")
     if not principal.allows(action):
-        raise Forbidden(f"Your role ({principal.role.value}) may not {action.value}")
+        raise Forbidden(f"{principal.label} may not {action.value}")
     return principal
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,8 +59,25 @@ class IssuedToken:
     secret: str
 
 
-async def create_token(*, user_id: int, name: str, expires_at: datetime | None = None) -> IssuedToken:
+SCOPES = ("read", "write", "admin")
+
+
+def normalize_scopes(scopes: Iterable[str] | None) -> str:
+    """Scopes as stored (`read,write`); None means every scope. The user's role still caps them."""
+    if scopes is None:
+        return ",".join(SCOPES)
+    wanted = {scope.strip().lower() for scope in scopes}
+    unknown = wanted - set(SCOPES)
+    if unknown or not wanted:
+        raise ValidationFailed(f"scopes must be a non-empty subset of {', '.join(SCOPES)}", field="scopes")
+    return ",".join(scope for scope in SCOPES if scope in wanted)
+
+
+async def create_token(
+    *, user_id: int, name: str, expires_at: datetime | None = None, scopes: Iterable[str] | None = None
+) -> IssuedToken:
     """Issue a token for a user; the secret is returned here and never again."""
+    stored_scopes = normalize_scopes(scopes)
     user = await get_user(user_id)
     if not user.active:
         raise ValidationFailed("The user is deactivated", field="userId")
@@ -76,6 +94,7 @@ async def create_token(*, user_id: int, name: str, expires_at: datetime | None =
         token_hash=tokens.digest(secret),
         prefix=tokens.display_prefix(secret),
         expires_at=expires_at,
+        scopes=stored_scopes,
     )
     return IssuedToken(token=token, secret=secret)
 
@@ -96,7 +115,7 @@ async def authenticate(secret: str) -> Principal:
     if not secret.startswith(tokens.PREFIX) or len(secret) > 200:
         raise Unauthenticated("Invalid token")
     rows = await ApiToken.filter(token_hash=tokens.digest(secret)).limit(1).values(
-        "id", "revoked_at", "expires_at", "last_used_at", "user_id", role="user__role", active="user__active"
+        "id", "revoked_at", "expires_at", "last_used_at", "user_id", "scopes", role="user__role", active="user__active"
     )
     now = clock.now()
     if not rows or rows[0]["revoked_at"] is not None or not rows[0]["active"]:
@@ -106,13 +125,15 @@ async def authenticate(secret: str) -> Principal:
         raise Unauthenticated("Token expired")
     if token["last_used_at"] is None or now - token["last_used_at"] >= _LAST_USED_RESOLUTION:
         await ApiToken.filter(id=token["id"]).update(last_used_at=now)
-    return Principal(user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"])
+    return Principal(
+        user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"], scopes=frozenset(token["scopes"].split(","))
+    )
 
 
-async def token_is_valid(token_id: int) -> bool:
-    """Whether a token still authenticates (checked again on long-lived connections)."""
+async def valid_token_ids(token_ids: list[int]) -> set[int]:
+    """Those of the tokens that still authenticate (re-checked on long-lived connections)."""
+    rows = await ApiToken.filter(id__in=token_ids, revoked_at__isnull=True, user__active=True).values_list(
+        "id", "expires_at"
+    )
     now = clock.now()
-    token = await ApiToken.get_or_none(id=token_id).select_related("user")
-    if token is None or token.revoked_at is not None or not token.user.active:
-        return False
-    return token.expires_at is None or token.expires_at > now
+    return {token_id for token_id, expires_at in rows if expires_at is None or expires_at > now}

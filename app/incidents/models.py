@@ -88,6 +88,28 @@ class RoleAssignment(Model):
     class Meta:
         table = "incident_roles"
         unique_together = (("incident", "role"),)
+        indexes = (("user_id", "incident_id"),)
+
+
+class IncidentMember(Model):
+    """Someone explicitly allowed to see a private incident (besides admins and role holders)."""
+
+    id = fields.BigIntField(primary_key=True)
+    incident: fields.ForeignKeyRelation[Incident] = fields.ForeignKeyField(
+        "incidents.Incident", related_name="members", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "identity.User", related_name=False, on_delete=fields.CASCADE
+    )
+    added_at = fields.DatetimeField()
+
+    incident_id: int
+    user_id: int
+
+    class Meta:
+        table = "incident_members"
+        unique_together = (("incident", "user"),)
+        indexes = (("user_id", "incident_id"),)
 
 
 class TimelineEvent(Model):

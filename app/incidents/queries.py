@@ -16,7 +16,7 @@ from app.catalog.models import Service
 from app.identity.policy import Principal
 from app.incidents.enums import Severity
 from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
-from app.incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 
 
@@ -31,12 +31,17 @@ class IncidentFilter:
 
 
 def visible_to(principal: Principal) -> Q:
-    """Incidents the principal may see: all for admins; otherwise public ones and private
-    ones they declared or hold a role on."""
+    """Incidents the principal may see: all for admins; otherwise public ones, and private ones
+    on which they hold a role or are a member (the declarer of a private incident is one)."""
     if principal.is_admin:
         return Q()
     role_holder = Subquery(RoleAssignment.filter(user_id=principal.user_id).values("incident_id"))
-    return Q(private=False) | Q(created_by_id=principal.user_id) | Q(id__in=role_holder)
+    member = Subquery(IncidentMember.filter(user_id=principal.user_id).values("incident_id"))
+    return Q(private=False) | Q(id__in=role_holder) | Q(id__in=member)
+
+
+async def can_see(principal: Principal, incident_id: int) -> bool:
+    return await Incident.filter(visible_to(principal), id=incident_id).exists()
 
 
 def _filtered(principal: Principal, flt: IncidentFilter | None) -> list[Q]:
@@ -101,6 +106,14 @@ async def services_by_incident(incident_ids: Sequence[int]) -> dict[int, list[Se
     grouped: dict[int, list[Service]] = defaultdict(list)
     for link in links:
         grouped[link.incident_id].append(link.service)
+    return grouped
+
+
+async def members_by_incident(incident_ids: Sequence[int]) -> dict[int, list[IncidentMember]]:
+    rows = await IncidentMember.filter(incident_id__in=list(incident_ids)).order_by("id")
+    grouped: dict[int, list[IncidentMember]] = defaultdict(list)
+    for row in rows:
+        grouped[row.incident_id].append(row)
     return grouped
 
 

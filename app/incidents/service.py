@@ -7,18 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from app import clock
 from app.catalog import service as catalog
-from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed, VersionConflict
-from app.events import Outbox, unit_of_work
+from app.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
+from app.events import Outbox, access_changed, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import hooks, timeline
+from app.incidents import hooks, store, timeline
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
@@ -27,35 +24,13 @@ from app.incidents.lifecycle import (
     TransitionRefused,
     plan_transition,
 )
-from app.incidents.models import Counter, Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentService, RoleAssignment, TimelineEvent
+from app.incidents.store import locked as _locked
+from app.incidents.store import save as _save
 from app.text import TEXT_MAX, multi_line, single_line
 
 UNSET: Any = object()
 _MAX_BACKDATE = timedelta(days=365)
-
-
-async def _next_number(outbox: Outbox) -> int:
-    """The next incident number, gap-free: the counter row stays locked until commit."""
-    conn = outbox.connection
-    bumped = await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    if not bumped:
-        try:
-            async with in_transaction() as savepoint:  # the first declare of a database
-                await Counter.create(name="incident", value=1, using_db=savepoint)
-            return 1
-        except IntegrityError:
-            await Counter.filter(name="incident").using_db(conn).update(value=F("value") + 1)
-    counter = await Counter.get(name="incident").using_db(conn)
-    return counter.value
-
-
-async def _locked(outbox: Outbox, incident_id: int, *, field: str = "incidentId") -> Incident:
-    incident = (
-        await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
-    )
-    if incident is None:
-        raise NotFound("Incident not found", field=field)
-    return incident
 
 
 def _check_version(incident: Incident, expected_version: int | None) -> None:
@@ -64,12 +39,6 @@ def _check_version(incident: Incident, expected_version: int | None) -> None:
             f"The incident is at version {incident.version}, not {expected_version}; reload and retry",
             field="expectedVersion",
         )
-
-
-async def _save(outbox: Outbox, incident: Incident, fields: Sequence[str]) -> None:
-    await incident.save(
-        update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection
-    )
 
 
 async def declare_incident(
@@ -90,41 +59,16 @@ async def declare_incident(
         raise ValidationFailed("An incident is declared in an open status", field="status")
     async with unit_of_work() as outbox:
         services = await catalog.existing_ids(service_ids)
-        now = clock.now()
-        stamps = plan_transition(IncidentStatus.TRIAGE, status, {}, now) if status != IncidentStatus.TRIAGE else {}
-        assert not isinstance(stamps, TransitionRefused)
-        incident = await Incident.create(
-            number=await _next_number(outbox),
-            title=title,
-            summary=summary,
-            severity=severity,
-            status=status,
-            private=private,
-            declared_at=now,
-            updated_at=now,
-            created_by_id=actor.user_id,
-            using_db=outbox.connection,
-            **stamps,
-        )
-        if services:
-            await IncidentService.bulk_create(
-                [IncidentService(incident_id=incident.id, service_id=sid) for sid in services],
-                using_db=outbox.connection,
-            )
-        await timeline.append(
+        incident = await store.create(
             outbox,
-            incident,
-            TimelineKind.DECLARED,
             actor_id=actor.user_id,
-            message=title,
-            data={
-                "severity": severity.value,
-                "status": status.value,
-                "private": private,
-                "serviceIds": [to_global_id("Service", sid) for sid in services],
-            },
+            title=title,
+            severity=severity,
+            summary=summary,
+            service_ids=services,
+            private=private,
+            status=status,
         )
-        await _save(outbox, incident, [])
     return incident
 
 
@@ -142,7 +86,7 @@ async def update_status(
     if status is IncidentStatus.MERGED:
         raise ValidationFailed("Use mergeIncident to merge an incident", field="status")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = IncidentStatus(incident.status)
         change = hooks.StatusChange(outbox, incident, previous, status, actor)
@@ -187,7 +131,7 @@ async def change_severity(
     require(actor, Action.RESPOND)
     message = multi_line(message or "", field="message")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         previous = Severity(incident.severity)
         if previous is severity:
@@ -213,16 +157,17 @@ async def update_incident(
     title: str | None = UNSET,
     summary: str | None = UNSET,
     service_ids: Sequence[int] | None = UNSET,
+    private: bool | None = UNSET,
     expected_version: int | None = None,
 ) -> Incident:
-    """Edit title, summary and affected services; one FIELD_CHANGED event lists what changed."""
+    """Edit title, summary, affected services and privacy; one FIELD_CHANGED event lists what changed."""
     require(actor, Action.RESPOND)
     if title is not UNSET:
         title = single_line(title or "", field="title")
     if summary is not UNSET:
         summary = multi_line(summary or "", field="summary")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
         changed: dict[str, dict[str, Any]] = {}
         fields: list[str] = []
@@ -245,6 +190,13 @@ async def update_incident(
                     "from": [to_global_id("Service", s) for s in current],
                     "to": [to_global_id("Service", s) for s in wanted],
                 }
+        if private is not UNSET and private is not None and private != incident.private:
+            changed["private"] = {"from": incident.private, "to": private}
+            incident.private = private
+            fields.append("private")
+            if private:
+                await store.ensure_member(outbox, incident.id, actor.user_id)
+                access_changed(outbox, incident.id, None)
         if not changed:
             return incident
         incident.version += 1
@@ -285,7 +237,7 @@ async def assign_role(
     if user.role is Role.VIEWER:
         raise ValidationFailed("Viewers cannot hold incident roles", field="userId")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         _require_not_terminal(incident)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
@@ -317,6 +269,8 @@ async def assign_role(
             },
         )
         await _save(outbox, incident, [])
+        if previous_id is not None:
+            access_changed(outbox, incident.id, previous_id)
     return incident
 
 
@@ -324,7 +278,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
     """Leave a role vacant."""
     require(actor, Action.RESPOND)
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
             outbox.connection
         ).first()
@@ -340,6 +294,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
             data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
         )
         await _save(outbox, incident, [])
+        access_changed(outbox, incident.id, existing.user_id)
     return incident
 
 
@@ -355,7 +310,7 @@ async def add_note(
         if occurred_at > clock.now():
             raise ValidationFailed("occurredAt must not be in the future", field="occurredAt")
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await _locked(outbox, incident_id, actor)
         if occurred_at is not None and occurred_at < incident.declared_at - _MAX_BACKDATE:
             raise ValidationFailed("occurredAt is more than a year before the incident", field="occurredAt")
         event = await timeline.append(
@@ -379,11 +334,11 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
     async with unit_of_work() as outbox:
         # Lock in id order so two opposite merges cannot deadlock.
         first, second = sorted((incident_id, into_incident_id))
-        locked = {
-            first: await _locked(outbox, first, field="incidentId" if first == incident_id else "intoIncidentId"),
-            second: await _locked(outbox, second, field="incidentId" if second == incident_id else "intoIncidentId"),
+        rows = {
+            first: await _locked(outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"),
+            second: await _locked(outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"),
         }
-        source, target = locked[incident_id], locked[into_incident_id]
+        source, target = rows[incident_id], rows[into_incident_id]
         if target.status in TERMINAL_STATUSES:
             raise InvalidTransition(
                 f"Cannot merge into {target.reference}: it is {target.status.value}", field="intoIncidentId"

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from app import clock
 from app.broker import GAP, Broker
 from app.events import FEED_TOPIC, incident_topic
 from app.incidents import timeline
@@ -90,10 +91,19 @@ class FeedItem:
 
 
 async def feed(broker: Broker) -> AsyncIterator[FeedItem]:
-    """Every incident change the feed reports (visibility is the caller's to check)."""
+    """Every incident change the feed reports (visibility is the caller's to check). After a
+    possible gap, each incident changed meanwhile is reported once as UPDATED."""
     async with broker.subscribe(FEED_TOPIC) as listener:
+        since = clock.now()
         async for message in listener:
             if message is GAP:
+                changed = await Incident.filter(updated_at__gt=since).order_by("updated_at").values_list(
+                    "id", "last_sequence", "private", "updated_at"
+                )
+                for incident_id, sequence, private, updated_at in changed:
+                    since = max(since, updated_at)
+                    yield FeedItem("UPDATED", incident_id, sequence, private)
                 continue
             payload: dict[str, Any] = orjson.loads(message)
+            since = clock.now()
             yield FeedItem(payload["kind"], payload["incidentId"], payload["sequence"], payload["private"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from app import clock
+from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
@@ -21,6 +23,10 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.INCIDENT_MERGED_IN: "UPDATED",
     TimelineKind.MERGED: "MERGED",
     TimelineKind.NOTE: None,
+    TimelineKind.ALERT_ATTACHED: None,  # alert changes have their own feed (alertFeed)
+    TimelineKind.ALERT_DETACHED: None,
+    TimelineKind.ALERTS_RESOLVED: "UPDATED",
+    TimelineKind.STATUS_UPDATE: "UPDATED",
     # Postmortem and action item events are about the learning, not the incident itself.
     TimelineKind.POSTMORTEM_CREATED: None,
     TimelineKind.POSTMORTEM_SUBMITTED: None,
@@ -66,6 +72,55 @@ async def append(
         data=data or {},
         using_db=outbox.connection,
     )
+    _publish(outbox, incident, event, incident_changed)
+    return event
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a batch for `append_many`."""
+
+    kind: str
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def append_many(
+    outbox: Outbox, incident: Incident, entries: Sequence[Entry], *, actor_id: int | None, incident_changed: bool = False
+) -> list[TimelineEvent]:
+    """Append several events with consecutive sequences in one insert (same rules as `append`)."""
+    if len(entries) == 1:
+        entry = entries[0]
+        return [await append(outbox, incident, entry.kind, actor_id=actor_id, message=entry.message, data=entry.data, incident_changed=incident_changed)]
+    if not entries:
+        return []
+    now = clock.now()
+    first = incident.last_sequence + 1
+    events = [
+        TimelineEvent(
+            incident_id=incident.id,
+            sequence=first + offset,
+            kind=str(entry.kind.value if isinstance(entry.kind, TimelineKind) else entry.kind),
+            actor_id=actor_id,
+            occurred_at=now,
+            recorded_at=now,
+            message=entry.message,
+            data=entry.data,
+        )
+        for offset, entry in enumerate(entries)
+    ]
+    incident.last_sequence += len(events)
+    incident.updated_at = now
+    assert outbox.connection is not None
+    rows = await db.insert_returning(TimelineEvent, events, outbox.connection, ("id", "sequence"))
+    ids = {row["sequence"]: row["id"] for row in rows}
+    for event in events:
+        event.id = ids[event.sequence]
+        _publish(outbox, incident, event, incident_changed)
+    return events
+
+
+def _publish(outbox: Outbox, incident: Incident, event: TimelineEvent, incident_changed: bool) -> None:
     payload = {
         "type": "timeline",
         "incidentId": incident.id,
@@ -86,7 +141,6 @@ async def append(
                 "sequence": event.sequence,
             },
         )
-    return event
 
 
 def serialize(event: TimelineEvent) -> dict[str, Any]:

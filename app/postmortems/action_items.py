@@ -14,7 +14,7 @@ from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import timeline
 from app.incidents.enums import TimelineKind
-from app.incidents.service import _locked, _save
+from app.incidents import store
 from app.postmortems.common import UNSET, postmortem_topic, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
@@ -77,7 +77,7 @@ async def create_action_item(
     owner = await _owner(owner_id)
     postmortem = await _postmortem_of(incident_id, postmortem_id)
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await store.locked(outbox, incident_id, actor)
         now = clock.now()
         item = await ActionItem.create(
             incident_id=incident.id,
@@ -109,7 +109,7 @@ async def create_action_item(
             },
             incident_changed=False,
         )
-        await _save(outbox, incident, [])
+        await store.save(outbox, incident, [])
         _announce(outbox, item, actor_id=actor.user_id, postmortem_ids={postmortem})
     return item
 
@@ -199,7 +199,7 @@ async def _change(
     actor: Principal, current: ActionItem, expected_version: int | None, values: dict[str, Any], status: ActionItemStatus | None
 ) -> ActionItem:
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, current.incident_id) if status is not None else None
+        incident = await store.locked(outbox, current.incident_id, actor, field="actionItemId") if status is not None else None
         item = await _locked_item(outbox, current.id, expected_version)
         previous_postmortem = item.postmortem_id
         changed = [name for name, value in values.items() if getattr(item, name) != value]
@@ -228,6 +228,6 @@ async def _change(
                 data={"actionItemId": to_global_id("ActionItem", item.id), "from": previous_status.value, "to": item.status.value},
                 incident_changed=False,
             )
-            await _save(outbox, incident, [])
+            await store.save(outbox, incident, [])
         _announce(outbox, item, actor_id=actor.user_id, postmortem_ids={previous_postmortem, item.postmortem_id})
     return item

@@ -39,6 +39,11 @@ async def get_visible(principal: Principal, postmortem_ids: Sequence[int]) -> di
     return {row.id: row for row in rows}
 
 
+async def by_ids(postmortem_ids: Sequence[int]) -> dict[int, Postmortem]:
+    """Postmortems by id, whoever asks (for checks that then apply visibility themselves)."""
+    return {row.id: row for row in await Postmortem.filter(id__in=list(postmortem_ids))}
+
+
 async def by_incident(incident_ids: Sequence[int]) -> dict[int, Postmortem]:
     """The postmortems of incidents the caller has already checked are visible."""
     rows = await Postmortem.filter(incident_id__in=list(incident_ids))

@@ -18,7 +18,7 @@ from app.incidents import timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus, is_open
 from app.incidents.models import Incident
-from app.incidents.service import _locked, _save
+from app.incidents import store
 from app.postmortems import lifecycle
 from app.postmortems.common import (
     PolicyRefused,
@@ -52,7 +52,7 @@ async def _review(actor: Principal, postmortem_id: int, step: Step | None, expec
     require(actor, Action.RESPOND)
     incident_id = await visible_postmortem_incident(actor, postmortem_id)
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await store.locked(outbox, incident_id, actor, field="postmortemId")
         postmortem = await locked(outbox, postmortem_id)
         check_version(postmortem, expected_version)
         target = PostmortemStatus(postmortem.status)
@@ -79,7 +79,7 @@ async def _finish(step: _Step, actor: Principal, kind: TimelineKind, message: st
         data={"postmortemId": to_global_id("Postmortem", postmortem.id), "status": postmortem.status.value, **data},
         incident_changed=False,
     )
-    await _save(outbox, step.incident, [])
+    await store.save(outbox, step.incident, [])
     announce(outbox, postmortem, actor_id=actor.user_id, sections=["status"])
 
 

@@ -19,7 +19,7 @@ from app.incidents import timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
-from app.incidents.service import _locked, _save
+from app.incidents import store
 from app.postmortems import content
 from app.postmortems.common import (
     UNSET,
@@ -146,7 +146,7 @@ async def create_postmortem(*, actor: Principal, incident_id: int, template_id: 
     require(actor, Action.RESPOND)
     await visible_incident(actor, incident_id)
     async with unit_of_work() as outbox:
-        incident = await _locked(outbox, incident_id)
+        incident = await store.locked(outbox, incident_id, actor)
         if incident.status in (IncidentStatus.DECLINED, IncidentStatus.MERGED):
             raise InvalidTransition(f"{incident.reference} is {incident.status.value}: it gets no postmortem", field="incidentId")
         if await Postmortem.filter(incident_id=incident.id).using_db(outbox.connection).exists():
@@ -158,7 +158,7 @@ async def create_postmortem(*, actor: Principal, incident_id: int, template_id: 
             if template is None:
                 raise NotFound("Template not found", field="templateId")
         postmortem = await open_postmortem(outbox, incident, actor_id=actor.user_id, template=template)
-        await _save(outbox, incident, [])
+        await store.save(outbox, incident, [])
     return postmortem
 
 

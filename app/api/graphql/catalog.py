@@ -13,7 +13,7 @@ from app.catalog import service as catalog
 from app.catalog.models import Service as ServiceModel
 from app.identity.policy import Action, require
 from app.ids import to_global_id
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app import pagination
 
 
 @strawberry.type
@@ -69,15 +69,9 @@ class CatalogQuery:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> ServiceConnection:
         require(info.context.principal, Action.READ)
-        size = page_size(first, default=50)
-        query = ServiceModel.all().order_by("id")
-        if after:
-            query = query.filter(id__gt=decode_cursor(after, "service", field="after"))
-        rows = await query.limit(size + 1)
-        items = rows[:size]
-        page = Page(items, [encode_cursor("service", s.id) for s in items], len(rows) > size, after is not None)
+        page = await pagination.by_id(ServiceModel.all(), kind="service", first=first, after=after)
         return ServiceConnection(
-            edges=[ServiceEdge(cursor=c, node=Service.from_model(s)) for c, s in zip(page.cursors, items, strict=True)],
+            edges=[ServiceEdge(cursor=c, node=Service.from_model(s)) for c, s in zip(page.cursors, page.items, strict=True)],
             page_info=page_info(page),
             total_count=await ServiceModel.all().count(),
         )

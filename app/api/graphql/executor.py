@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from graphql import (
     OperationDefinitionNode,
     execute,
     parse,
+    subscribe,
     specified_rules,
     validate,
 )
@@ -43,6 +45,7 @@ class Prepared:
     errors: list[GraphQLError] = field(default_factory=list)
     operation_type: str | None = None
     root_fields: frozenset[str] = frozenset()
+    operation: OperationDefinitionNode | None = None
 
     @property
     def ok(self) -> bool:
@@ -91,6 +94,7 @@ class Executor:
             errors=list(errors),
             operation_type=operation.operation.value if operation else None,
             root_fields=frozenset(root_fields(operation, document)) if operation else frozenset(),
+            operation=operation,
         )
 
     async def execute(
@@ -110,6 +114,26 @@ class Executor:
             result = await result  # type: ignore[misc]
         if result.errors:  # type: ignore[union-attr]
             log_unexpected(result.errors, getattr(context, "request_id", "-"))  # type: ignore[union-attr]
+        return result  # type: ignore[return-value]
+
+
+    async def subscribe(
+        self, prepared: Prepared, *, variables: dict[str, Any] | None, context: Any, operation_name: str | None
+    ) -> AsyncIterator[ExecutionResult] | ExecutionResult:
+        """The stream of results of a subscription (one execution per source event), or the
+        result that stopped it before it started."""
+        assert prepared.document is not None
+        result = subscribe(
+            self.schema,
+            prepared.document,
+            context_value=context,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if optimized_is_awaitable(result):
+            result = await result  # type: ignore[misc]
+        if isinstance(result, ExecutionResult) and result.errors:
+            log_unexpected(result.errors, getattr(context, "request_id", "-"))
         return result  # type: ignore[return-value]
 
 

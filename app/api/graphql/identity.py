@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -19,13 +20,20 @@ from app.identity.models import Role
 from app.identity.models import User as UserModel
 from app.identity.policy import Action, require
 from app.ids import to_global_id
-from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app import pagination
 
 if TYPE_CHECKING:
     from app.api.graphql.postmortems.action_items import ActionItem, ActionItemStatus
 
 UserRole = strawberry.enum(Role, name="UserRole", description="What a user may do.")
 _ACTION_ITEMS = "app.api.graphql.postmortems.action_items"
+
+
+@strawberry.enum(description="What a token may do, within what its user's role allows.")
+class TokenScope(Enum):
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
 
 
 @strawberry.type
@@ -69,6 +77,7 @@ class ApiToken(Node):
     expires_at: DateTime | None
     revoked_at: DateTime | None
     last_used_at: DateTime | None
+    scopes: list[TokenScope]
     user_pk: strawberry.Private[int]
 
     @strawberry.field
@@ -86,6 +95,7 @@ class ApiToken(Node):
             expires_at=token.expires_at,
             revoked_at=token.revoked_at,
             last_used_at=token.last_used_at,
+            scopes=[TokenScope(scope) for scope in token.scopes.split(",")],
             user_pk=token.user_id,
         )
 
@@ -121,6 +131,7 @@ class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
     expires_at: DateTime | None = None
+    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to every scope.")
 
 
 @strawberry.type
@@ -150,15 +161,9 @@ class IdentityQuery:
         self, info: Info[Context, None], first: int | None = None, after: str | None = None
     ) -> UserConnection:
         require(info.context.principal, Action.READ)
-        size = page_size(first, default=50)
-        query = UserModel.all().order_by("id")
-        if after:
-            query = query.filter(id__gt=decode_cursor(after, "user", field="after"))
-        rows = await query.limit(size + 1)
-        items = rows[:size]
-        page = Page(items, [encode_cursor("user", u.id) for u in items], len(rows) > size, after is not None)
+        page = await pagination.by_id(UserModel.all(), kind="user", first=first, after=after)
         return UserConnection(
-            edges=[UserEdge(cursor=c, node=User.from_model(u)) for c, u in zip(page.cursors, items, strict=True)],
+            edges=[UserEdge(cursor=c, node=User.from_model(u)) for c, u in zip(page.cursors, page.items, strict=True)],
             page_info=page_info(page),
             total_count=await UserModel.all().count(),
         )
@@ -180,7 +185,8 @@ class IdentityMutation:
         user_id = pk_of(input.user_id, "User", field="userId")
         if user_id != principal.user_id and not principal.is_admin:
             raise Forbidden("Only admins create tokens for other users", field="userId")
-        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at)
+        scopes = [scope.value for scope in input.scopes] if input.scopes is not None else None
+        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")

@@ -7,12 +7,17 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
+from app.alerts import queries as alert_queries
+from app.alerts.models import Alert, Integration
 from app.catalog.models import Service
 from app.identity.models import User
 from app.identity.policy import Principal
 from app.incidents import queries as incident_queries
-from app.incidents.models import Incident, RoleAssignment, TimelineEvent
+from app.incidents.models import Incident, IncidentMember, RoleAssignment, TimelineEvent
 from app.incidents.queries import TimelineWindow
+from app.statuspage import queries as statuspage_queries
+from app.statuspage.models import Component as StatusComponent
+from app.statuspage.models import PublicIncident, StatusUpdate
 
 if TYPE_CHECKING:
     from app.api.graphql.postmortems.loaders import PostmortemLoaders
@@ -26,7 +31,14 @@ class Loaders:
         self.incident = DataLoader(self._incidents)
         self.incident_services = DataLoader(self._incident_services)
         self.incident_roles = DataLoader(self._incident_roles)
+        self.incident_members = DataLoader(self._incident_members)
         self.timeline = DataLoader(self._timeline)
+        self.integration = DataLoader(self._integrations)
+        self.incident_alerts = DataLoader(self._incident_alerts)
+        self.incident_alert_count = DataLoader(self._incident_alert_counts)
+        self.status_component = DataLoader(self._status_components)
+        self.status_updates = DataLoader(self._status_updates)
+        self.public_incident = DataLoader(self._public_incidents)
         self._postmortems: PostmortemLoaders | None = None
 
     @property
@@ -57,6 +69,10 @@ class Loaders:
         grouped = await incident_queries.services_by_incident(ids)
         return [grouped.get(i, []) for i in ids]
 
+    async def _incident_members(self, ids: Sequence[int]) -> list[list[IncidentMember]]:
+        grouped = await incident_queries.members_by_incident(ids)
+        return [grouped.get(i, []) for i in ids]
+
     async def _incident_roles(self, ids: Sequence[int]) -> list[list[RoleAssignment]]:
         grouped = await incident_queries.roles_by_incident(ids)
         return [grouped.get(i, []) for i in ids]
@@ -76,3 +92,30 @@ class Loaders:
             [e for e in grouped.get(incident_id, []) if window.low <= e.sequence <= window.high]
             for incident_id, window in keys
         ]
+
+    async def _integrations(self, ids: Sequence[int]) -> list[Integration | None]:
+        rows = await alert_queries.integrations_by_id(ids)
+        return [rows.get(i) for i in ids]
+
+    async def _incident_alerts(self, keys: Sequence[tuple[int, int, int | None]]) -> list[list[Alert]]:
+        """Keys (incident id, page size, below alert id): one query per distinct page shape."""
+        shapes: dict[tuple[int, int | None], list[int]] = {}
+        for incident_id, size, after_id in keys:
+            shapes.setdefault((size, after_id), []).append(incident_id)
+        pages = {shape: await alert_queries.incident_alert_pages(shape[0], shape[1], ids) for shape, ids in shapes.items()}
+        return [pages[(size, after_id)].get(incident_id, []) for incident_id, size, after_id in keys]
+
+    async def _incident_alert_counts(self, ids: Sequence[int]) -> list[int]:
+        counts = await alert_queries.incident_alert_counts(ids)
+        return [counts.get(i, 0) for i in ids]
+    async def _status_components(self, ids: Sequence[int]) -> list[StatusComponent | None]:
+        rows = await statuspage_queries.components(ids)
+        return [rows.get(i) for i in ids]
+
+    async def _status_updates(self, incident_ids: Sequence[int]) -> list[list[StatusUpdate]]:
+        grouped = await statuspage_queries.status_updates(incident_ids)
+        return [grouped.get(i, []) for i in incident_ids]
+
+    async def _public_incidents(self, incident_ids: Sequence[int]) -> list[PublicIncident | None]:
+        rows = await statuspage_queries.public_incidents(incident_ids)
+        return [rows.get(i) for i in incident_ids]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app.alerts import queries as alert_queries
+from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.catalog import Service
 from app.api.graphql.context import Context
 from app.api.graphql.identity import ApiToken, User
@@ -12,6 +14,12 @@ from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.postmortems.action_items import ActionItem
 from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.relay import Node
+from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
+from app.statuspage.models import Maintenance as MaintenanceModel
+from app.statuspage.models import StatusUpdate as StatusUpdateModel
+from app.statuspage.queries import maintenance_views
+from app.statuspage.cache import public_cache
+from app import clock
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.policy import Action, require
 from app.ids import from_global_id
@@ -40,6 +48,14 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
         if event is None or await loaders.incident.load(event.incident_id) is None:
             return None
         return TimelineEvent.from_model(event)
+    if type_name == "Alert":
+        alert = (await alert_queries.alerts_by_id([pk])).get(pk)
+        return Alert.from_model(alert) if alert else None
+    if type_name == "Integration":
+        integration = await loaders.integration.load(pk)
+        return Integration.from_model(integration) if integration else None
+    if type_name in ("StatusComponent", "ComponentGroup", "Maintenance", "StatusUpdate"):
+        return await _statuspage_node(info, type_name, pk)
     if type_name == "Postmortem":
         postmortem = await loaders.postmortems.postmortem.load(pk)
         return Postmortem.from_model(postmortem) if postmortem else None
@@ -57,6 +73,23 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
             return None
         return ApiToken.from_model(token)
     return None
+
+
+async def _statuspage_node(info: Info[Context, None], type_name: str, pk: int) -> Node | None:
+    if type_name == "StatusUpdate":
+        update = await StatusUpdateModel.get_or_none(id=pk)
+        if update is None or await info.context.loaders.incident.load(update.incident_id) is None:
+            return None
+        return StatusUpdate.from_model(update)
+    if type_name == "Maintenance":
+        row = await MaintenanceModel.get_or_none(id=pk)
+        return Maintenance.from_view((await maintenance_views([row], clock.now()))[0]) if row else None
+    snapshot = await public_cache.snapshot()
+    if type_name == "StatusComponent":
+        view = snapshot.components_by_id.get(pk)
+        return StatusComponent.from_view(view) if view else None
+    group = next((g for g in snapshot.groups if g.id == pk), None)
+    return ComponentGroup.from_view(group, snapshot) if group else None
 
 
 @strawberry.type

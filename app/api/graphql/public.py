@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-PUBLIC_QUERY_FIELDS: set[str] = {"__typename"}
-PUBLIC_SUBSCRIPTION_FIELDS: set[str] = set()
+PUBLIC_QUERY_FIELDS: set[str] = {"__typename", "statusPage"}
+PUBLIC_SUBSCRIPTION_FIELDS: set[str] = {"statusPageUpdated"}
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 
 

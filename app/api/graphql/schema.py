@@ -12,6 +12,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from app.api.graphql.alerts.mutations import AlertMutation
+from app.api.graphql.alerts.queries import AlertQuery
+from app.api.graphql.alerts.subscriptions import AlertSubscription
+from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.catalog import CatalogMutation, CatalogQuery
 from app.api.graphql.identity import ApiToken, IdentityMutation, IdentityQuery, User
 from app.api.graphql.incidents.mutations import IncidentMutation
@@ -19,6 +23,10 @@ from app.api.graphql.incidents.queries import IncidentQuery
 from app.api.graphql.incidents.subscriptions import IncidentSubscription
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
+from app.api.graphql.statuspage.mutations import StatusPageMutation
+from app.api.graphql.statuspage.queries import StatusPageQuery
+from app.api.graphql.statuspage.subscriptions import StatusPageSubscription
+from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
 from app.api.graphql.postmortems.action_items import ActionItem, ActionItemMutation, ActionItemQuery
 from app.api.graphql.postmortems.mutations import PostmortemMutation
 from app.api.graphql.postmortems.queries import PostmortemQuery
@@ -30,9 +38,14 @@ from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
 
-Query = merge_types("Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, PostmortemQuery, ActionItemQuery))
-Mutation = merge_types("Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, PostmortemMutation, ActionItemMutation))
-Subscription = merge_types("Subscription", (IncidentSubscription, PostmortemSubscription))
+Query = merge_types(
+    "Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, PostmortemQuery, ActionItemQuery)
+)
+Mutation = merge_types(
+    "Mutation",
+    (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation, StatusPageMutation, PostmortemMutation, ActionItemMutation),
+)
+Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription, PostmortemSubscription))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -65,7 +78,10 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Incident, TimelineEvent, User, Service, ApiToken, Postmortem, PostmortemTemplate, ActionItem],
+        types=[
+            Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration,
+            StatusComponent, ComponentGroup, Maintenance, StatusUpdate, Postmortem, PostmortemTemplate, ActionItem,
+        ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),
     )

@@ -24,15 +24,20 @@ async def live(_: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-async def ready(_: Request) -> JSONResponse:
+async def ready(request: Request) -> JSONResponse:
     database = await _database_ok()
     broker = get_broker()
     broker_state = broker.state if broker is not None else "disconnected"
     status = "ok" if database and broker_state == "connected" else ("degraded" if database else "unavailable")
-    return JSONResponse(
-        {"status": status, "database": "ok" if database else "unreachable", "broker": broker_state},
-        status_code=200 if database else 503,
-    )
+    body = {"status": status, "database": "ok" if database else "unreachable", "broker": broker_state}
+    websockets = getattr(request.app.state, "websockets", None)
+    if websockets is not None:
+        body["websockets"] = {
+            "connections": len(websockets.connections),
+            "subscriptions": websockets.fanout.subscriber_count(),
+            "streams": len(websockets.fanout.groups),
+        }
+    return JSONResponse(body, status_code=200 if database else 503)
 
 
 routes = [

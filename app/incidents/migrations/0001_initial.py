@@ -8,6 +8,8 @@ from tortoise.fields.data import JSON_DUMPS
 from tortoise import fields
 
 class Migration(migrations.Migration):
+    dependencies = [("catalog", "0001_initial"), ("identity", "0001_initial")]
+
     initial = True
 
     operations = [

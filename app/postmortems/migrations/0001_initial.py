@@ -8,10 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    # No cross-app dependencies, like the other domains' initial migrations: incidents.0001
-    # declares none on identity and catalog, so depending on it here would let the planner apply
-    # it before them on a fresh database. Apps are applied in label order, postmortems last.
-    dependencies = []
+    dependencies = [('identity', '0001_initial'), ('incidents', '0001_initial')]
 
     initial = True
 

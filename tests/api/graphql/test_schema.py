@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from graphql import build_schema, find_breaking_changes, parse, validate
+from graphql import GraphQLEnumType, build_schema, find_breaking_changes, parse, validate
 
 from app.api.graphql.schema import export_sdl
 from tests.conftest import ROOT
@@ -49,27 +49,57 @@ def test_no_breaking_changes(baseline: str) -> None:
 CONTRACT_NAMES = {
     "Query": [
         "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
+        "alerts", "alert", "integrations", "alertRules",
+        "statusPage", "statusComponents", "componentGroups", "maintenances",
         "postmortem", "postmortems", "postmortemTemplates", "actionItems",
     ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
         "assignIncidentRole", "unassignIncidentRole", "addTimelineNote", "mergeIncident",
         "createService", "createUser", "createApiToken", "revokeApiToken",
+        "createIntegration", "rotateIntegrationKey", "revokeIntegration", "updateAlertRules",
+        "reportProblem", "acknowledgeAlert", "resolveAlert", "attachAlert", "detachAlert",
+        "postStatusUpdate", "updateIncidentPublicTitle", "createStatusComponent", "updateStatusComponent",
+        "deleteStatusComponent", "setStatusComponentStatus", "createComponentGroup", "updateComponentGroup",
+        "deleteComponentGroup", "scheduleMaintenance", "updateMaintenance", "postMaintenanceUpdate", "cancelMaintenance",
         "createPostmortem", "updatePostmortem", "updatePostmortemStatus", "submitPostmortemForReview", "approvePostmortem",
         "returnPostmortemToDraft", "publishPostmortem", "reopenPostmortem", "highlightTimelineEvent",
         "addPostmortemTimelineEntry", "updatePostmortemTimelineEntry", "removePostmortemTimelineEntry",
         "createPostmortemTemplate", "updatePostmortemTemplate",
         "createActionItem", "updateActionItem", "completeActionItem", "linkActionItem", "unlinkActionItem",
     ],
-    "Subscription": ["postmortemUpdated"],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
-        "mitigatedAt", "resolvedAt", "closedAt", "postmortem", "actionItems",
+        "mitigatedAt", "resolvedAt", "closedAt", "alerts",
+        "mitigatedAt", "resolvedAt", "closedAt", "statusUpdates", "publicTitle", "publicStatus",
+        "postmortem", "actionItems",
     ],
+    "Alert": [
+        "id", "service", "integration", "dedupKey", "status", "severity", "summary", "details", "labels",
+        "annotations", "links", "firstSeenAt", "lastSeenAt", "resolvedAt", "occurrences", "incident", "source",
+    ],
+    "Integration": ["id", "kind", "name", "service"],
+    "CreateIntegrationPayload": ["integration", "routingKey", "url", "errors"],
+    "CreateIntegrationInput": ["serviceId", "kind", "name"],
+    "ReportProblemInput": ["serviceId", "summary", "details"],
+    "AttachAlertInput": ["alertId", "incidentId"],
+    "DetachAlertInput": ["alertId"],
+    "AlertStatus": ["FIRING", "ACKNOWLEDGED", "RESOLVED"],
+    "IntegrationKind": ["ALERTMANAGER", "GRAFANA", "EVENTS_V2", "GENERIC"],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
     "User": ["actionItems"],
     "UserError": ["code", "message", "field"],
+    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed", "statusPageUpdated", "postmortemUpdated"],
+    "IncidentFeedEvent": ["kind", "incident", "sequence"],
+    "StatusPage": [
+        "name", "url", "logoUrl", "timeZone", "updatedAt", "indicator", "description", "components", "groups",
+        "incidents", "recentIncidents", "upcomingMaintenances", "activeMaintenances",
+    ],
+    "StatusComponent": ["id", "name", "description", "position", "status", "group", "uptime", "service", "statusHistory"],
+    "PublicIncident": ["id", "title", "status", "impact", "createdAt", "updatedAt", "monitoringAt", "resolvedAt", "updates", "components"],
+    "Maintenance": ["id", "title", "status", "scheduledFor", "scheduledUntil", "startedAt", "endedAt", "components", "updates"],
+    "StatusUpdate": ["id", "audience", "publicStatus", "message", "createdAt", "sequence", "author", "componentImpacts"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
     "Postmortem": [
         "id", "incident", "title", "status", "version", "sections", "whys", "contributingFactors",
@@ -98,10 +128,24 @@ CONTRACT_NAMES = {
 }
 
 
+def test_subscription_signatures() -> None:
+    schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
+    subscription = schema.subscription_type
+    assert subscription is not None
+    timeline = subscription.fields["incidentTimeline"]
+    assert str(timeline.type) == "TimelineEvent!" and set(timeline.args) == {"incidentId", "afterSequence"}
+    assert str(timeline.args["incidentId"].type) == "ID!" and str(timeline.args["afterSequence"].type) == "Int"
+    assert str(subscription.fields["incidentUpdated"].type) == "Incident!"
+    assert str(subscription.fields["incidentFeed"].type) == "IncidentFeedEvent!"
+    kinds = set(schema.type_map["IncidentFeedKind"].values)  # type: ignore[union-attr]
+    assert {"DECLARED", "UPDATED", "STATUS_CHANGED", "SEVERITY_CHANGED", "RESOLVED"} <= kinds
+
+
 @pytest.mark.parametrize("type_name", sorted(CONTRACT_NAMES))
 def test_contract_names_exist(type_name: str) -> None:
     schema = build_schema(SCHEMA_FILE.read_text(encoding="utf-8"))
-    fields = schema.type_map[type_name].fields  # type: ignore[union-attr]
+    named = schema.type_map[type_name]
+    fields = named.values if isinstance(named, GraphQLEnumType) else named.fields  # type: ignore[union-attr]
     missing = [name for name in CONTRACT_NAMES[type_name] if name not in fields]
     assert missing == []
 

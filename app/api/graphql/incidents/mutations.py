@@ -18,7 +18,7 @@ from app.api.graphql.incidents.types import (
 )
 from app.api.graphql.relay import pk_of, pks_of
 from app.api.graphql.scalars import DateTime
-from app.incidents import service
+from app.incidents import access, service
 from app.incidents.lifecycle import IncidentStatus as Status
 
 
@@ -54,6 +54,9 @@ class UpdateIncidentInput:
     title: str | None = strawberry.UNSET
     summary: str | None = strawberry.UNSET
     service_ids: list[strawberry.ID] | None = strawberry.UNSET
+    private: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Making an incident private hides it from everyone but admins, role holders and members."
+    )
     expected_version: int | None = None
 
 
@@ -75,6 +78,12 @@ class AddTimelineNoteInput:
     incident_id: strawberry.ID
     body: str
     occurred_at: DateTime | None = strawberry.field(default=None, description="Back-date the note (not into the future).")
+
+
+@strawberry.input
+class IncidentMemberInput:
+    incident_id: strawberry.ID
+    user_id: strawberry.ID
 
 
 @strawberry.input
@@ -147,6 +156,7 @@ class IncidentMutation:
             title=_given(input.title),  # type: ignore[arg-type]
             summary=_given(input.summary),  # type: ignore[arg-type]
             service_ids=service_ids,  # type: ignore[arg-type]
+            private=_given(input.private),  # type: ignore[arg-type]
             expected_version=input.expected_version,
         )
         return IncidentPayload(incident=Incident.from_model(incident))
@@ -194,5 +204,25 @@ class IncidentMutation:
             actor=info.context.principal,
             incident_id=_incident_pk(input.incident_id),
             into_incident_id=_incident_pk(input.into_incident_id, "intoIncidentId"),
+        )
+        return IncidentPayload(incident=Incident.from_model(incident))
+
+    @strawberry.mutation(description="Let a user see the incident, even when it is private.")
+    @payload(IncidentPayload)
+    async def add_incident_member(self, info: Info[Context, None], input: IncidentMemberInput) -> IncidentPayload:
+        incident = await access.add_member(
+            actor=info.context.principal,
+            incident_id=_incident_pk(input.incident_id),
+            user_id=pk_of(input.user_id, "User", field="userId"),
+        )
+        return IncidentPayload(incident=Incident.from_model(incident))
+
+    @strawberry.mutation(description="Take a member off; their live subscriptions to a private incident end.")
+    @payload(IncidentPayload)
+    async def remove_incident_member(self, info: Info[Context, None], input: IncidentMemberInput) -> IncidentPayload:
+        incident = await access.remove_member(
+            actor=info.context.principal,
+            incident_id=_incident_pk(input.incident_id),
+            user_id=pk_of(input.user_id, "User", field="userId"),
         )
         return IncidentPayload(incident=Incident.from_model(incident))

@@ -14,6 +14,7 @@ from app.api.graphql.errors import UserError
 from app.api.graphql.identity import User
 from app.api.graphql.relay import Node, PageInfo
 from app.api.graphql.scalars import JSON, DateTime
+from app.api.graphql.statuspage.types import PublicIncidentStatus, StatusUpdate, StatusUpdateAudience
 from app.ids import to_global_id
 from app.incidents import lifecycle
 from app.incidents.enums import IncidentRole as IncidentRoleEnum
@@ -26,6 +27,7 @@ from app.incidents.models import RoleAssignment as RoleAssignmentModel
 from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
 
 if TYPE_CHECKING:
+    from app.api.graphql.alerts.types import AlertConnection
     from app.api.graphql.postmortems.action_items import ActionItem
     from app.api.graphql.postmortems.types import Postmortem
 
@@ -160,6 +162,12 @@ class Incident(Node):
         rows = await info.context.loaders.incident_roles.load(self.pk)
         return [role_assignment(r) for r in rows]
 
+    @strawberry.field(description="Users explicitly allowed to see this incident (besides admins and role holders).")
+    async def members(self, info: Info[Context, None]) -> list[User]:
+        rows = await info.context.loaders.incident_members.load(self.pk)
+        users = await info.context.loaders.user.load_many([row.user_id for row in rows])
+        return [User.from_model(user) for user in users if user is not None]
+
     @strawberry.field(description="The incident this one was merged into.")
     async def merged_into(self, info: Info[Context, None]) -> Incident | None:
         if self.merged_into_pk is None:
@@ -193,6 +201,30 @@ class Incident(Node):
     async def _timeline(self, info: Info[Context, None], window: TimelineWindow) -> TimelineEventConnection:
         events = await info.context.loaders.timeline.load((self.pk, window))
         return timeline_connection(window, [TimelineEvent.from_model(e) for e in events])
+
+    @strawberry.field(description="Alerts attached to this incident, newest first.")
+    async def alerts(
+        self, info: Info[Context, None], first: int | None = None, after: str | None = None
+    ) -> Annotated[AlertConnection, strawberry.lazy("app.api.graphql.alerts.types")]:
+        from app.api.graphql.alerts.types import incident_alerts
+
+        return await incident_alerts(info, self.pk, first, after)
+    @strawberry.field(description="Updates posted on this incident (both audiences unless one is given), newest first.")
+    async def status_updates(
+        self, info: Info[Context, None], audience: StatusUpdateAudience | None = None
+    ) -> list[StatusUpdate]:
+        rows = await info.context.loaders.status_updates.load(self.pk)
+        return [StatusUpdate.from_model(r) for r in rows if audience is None or r.audience == audience]
+
+    @strawberry.field(description="The title the public sees; null until set or published (then the title at publication).")
+    async def public_title(self, info: Info[Context, None]) -> str | None:
+        row = await info.context.loaders.public_incident.load(self.pk)
+        return (row.title or None) if row is not None else None
+
+    @strawberry.field(description="The status the public sees; null until the first PUBLIC update.")
+    async def public_status(self, info: Info[Context, None]) -> PublicIncidentStatus | None:
+        row = await info.context.loaders.public_incident.load(self.pk)
+        return row.status if row is not None else None
 
     @strawberry.field(description="The incident's postmortem, once started.")
     async def postmortem(

@@ -1,0 +1,1 @@
+"""GraphQL for communications and the status page."""

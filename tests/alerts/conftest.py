@@ -1,0 +1,3 @@
+from tests.alerts.support import checkout
+
+__all__ = ["checkout"]
