@@ -15,7 +15,7 @@ from app.ids import to_global_id
 from app.incidents import timeline
 from app.incidents.enums import TimelineKind
 from app.incidents import store
-from app.postmortems.common import UNSET, postmortem_topic, visible_incident, visible_postmortem_incident
+from app.postmortems.common import UNSET, check_can_see, postmortem_topic, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
 from app.postmortems.links import check_link
@@ -23,12 +23,13 @@ from app.postmortems.models import ActionItem, Postmortem
 from app.text import TEXT_MAX, multi_line, single_line
 
 
-async def _owner(owner_id: int | None) -> int | None:
+async def _owner(owner_id: int | None, incident_id: int) -> int | None:
     if owner_id is None:
         return None
     user = await User.get_or_none(id=owner_id)
     if user is None or not user.active:
         raise NotFound("User not found", field="ownerId")
+    await check_can_see(incident_id, [user.id], field="ownerId")
     return user.id
 
 
@@ -74,7 +75,7 @@ async def create_action_item(
             raise ValidationFailed("Give the incident (or the postmortem) the action item follows up", field="incidentId")
         incident_id = await visible_postmortem_incident(actor, postmortem_id)
     await visible_incident(actor, incident_id)
-    owner = await _owner(owner_id)
+    owner = await _owner(owner_id, incident_id)
     postmortem = await _postmortem_of(incident_id, postmortem_id)
     async with unit_of_work() as outbox:
         incident = await store.locked(outbox, incident_id, actor)
@@ -157,7 +158,7 @@ async def update_action_item(
     if description not in (UNSET, None):
         values["description"] = multi_line(description, field="description", max_length=TEXT_MAX)
     if owner_id is not UNSET:
-        values["owner_id"] = await _owner(owner_id)
+        values["owner_id"] = await _owner(owner_id, current.incident_id)
     if due_date is not UNSET:
         values["due_date"] = due_date
     if priority not in (UNSET, None):

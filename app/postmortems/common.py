@@ -83,6 +83,14 @@ async def active_people(user_ids: Sequence[int], *, field: str) -> list[int]:
     return wanted
 
 
+async def check_can_see(incident_id: int, user_ids: Sequence[int], *, field: str) -> None:
+    """People named on a (private) incident's postmortem or action items must be able to see it:
+    naming someone grants no access (membership does)."""
+    for user in await User.filter(id__in=list(user_ids)) if user_ids else []:
+        if not await incident_queries.can_see(Principal(user_id=user.id, role=user.role), incident_id):
+            raise ValidationFailed(f"{user.name} cannot see this private incident; make them a member first", field=field)
+
+
 class Changes:
     """The sections one command changed: their revisions, and what subscribers are told."""
 

@@ -24,6 +24,7 @@ from app.postmortems.common import (
     PolicyRefused,
     active_people,
     announce,
+    check_can_see,
     check_version,
     locked,
     visible_postmortem_incident,
@@ -96,6 +97,8 @@ async def submit(
     """DRAFT → IN_REVIEW, adding `reviewer_ids` to the reviewers; at least one reviewer who is
     not an author is needed."""
     wanted = await active_people(reviewer_ids, field="reviewerIds")
+    if wanted:
+        await check_can_see(await visible_postmortem_incident(actor, postmortem_id), wanted, field="reviewerIds")
     async with _review(actor, postmortem_id, Step.SUBMIT, expected_version) as step:
         authors, reviewers = await _people(step)
         if set(wanted) & set(authors):

@@ -25,6 +25,7 @@ from app.postmortems.common import (
     UNSET,
     Changes,
     active_people,
+    check_can_see,
     check_editable,
     check_version,
     commit_changes,
@@ -234,7 +235,9 @@ async def update_postmortem(
     reviewers = await active_people(reviewer_ids, field="reviewerIds") if reviewer_ids not in (UNSET, None) else None
     if authors is not None and not authors:
         raise ValidationFailed("A postmortem needs at least one author", field="authorIds")
-    await visible_postmortem_incident(actor, postmortem_id)
+    incident_id = await visible_postmortem_incident(actor, postmortem_id)
+    await check_can_see(incident_id, authors or [], field="authorIds")
+    await check_can_see(incident_id, reviewers or [], field="reviewerIds")
     async with unit_of_work() as outbox:
         postmortem = await locked(outbox, postmortem_id)
         check_version(postmortem, expected_version)

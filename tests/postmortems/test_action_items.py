@@ -172,7 +172,9 @@ async def test_filters_overdue_by_date_and_due_date_order(responder: Actor, brok
 async def test_private_incidents_hide_their_action_items(responder: Actor, viewer: Actor, admin: Actor, broker: object) -> None:
     secret = await incidents.declare_incident(actor=responder.principal, title="Secret", severity=Severity.SEV3, private=True)
     public = await incidents.declare_incident(actor=admin.principal, title="Public", severity=Severity.SEV3)
-    hidden = await new_item(responder, secret.id, "hidden", owner_id=viewer.user_id)
+    refused = await error_of(new_item(responder, secret.id, "hidden", owner_id=viewer.user_id))
+    assert (refused.code, refused.field) == (ErrorCode.VALIDATION, "ownerId")  # naming someone grants no access
+    hidden = await new_item(responder, secret.id, "hidden", owner_id=responder.user_id)
     await new_item(admin, public.id, "shown", owner_id=viewer.user_id)
     outsider = await make_actor(Role.RESPONDER)
     for reader in (viewer, outsider):

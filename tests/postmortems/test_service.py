@@ -235,3 +235,21 @@ async def test_templates(admin: Actor, responder: Actor, broker: object) -> None
     assert postmortem.template_id == custom.id and postmortem.sections[0]["guidance"] == "What data, whose"
     no_whys = await error_of(service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, whys=[Why("Why?", "")]))
     assert (no_whys.code, no_whys.field) == (ErrorCode.VALIDATION, "whys")
+
+
+async def test_people_on_a_private_incident_must_be_able_to_see_it(responder: Actor, broker: object) -> None:
+    from app.incidents import access
+
+    _, postmortem = await in_postmortem(responder, private=True)
+    peer = await reviewer()
+    for attempt, field in (
+        (service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, reviewer_ids=[peer.user_id]), "reviewerIds"),
+        (service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, author_ids=[responder.user_id, peer.user_id]), "authorIds"),
+        (review.submit(actor=responder.principal, postmortem_id=postmortem.id, reviewer_ids=[peer.user_id]), "reviewerIds"),
+    ):
+        error = await error_of(attempt)
+        assert (error.code, error.field) == (ErrorCode.VALIDATION, field) and "member" in error.message
+    await access.add_member(actor=responder.principal, incident_id=postmortem.incident_id, user_id=peer.user_id)
+    submitted = await review.submit(actor=responder.principal, postmortem_id=postmortem.id, reviewer_ids=[peer.user_id])
+    assert submitted.status is PostmortemStatus.IN_REVIEW
+    assert (await review.approve(actor=peer.principal, postmortem_id=postmortem.id)).version == submitted.version + 1
