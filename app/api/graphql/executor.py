@@ -30,6 +30,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
 from app.api.graphql.documents import root_fields
+from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
@@ -53,10 +54,13 @@ class Prepared:
 
 
 class Executor:
-    def __init__(self, schema: strawberry.Schema, *, introspection: bool, cache_size: int = 1024) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, *, introspection: bool, limits: QueryLimits | None = None, cache_size: int = 1024
+    ) -> None:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
-        self.rules = list(specified_rules)
+        self.limits = limits or QueryLimits()
+        self.rules = [*specified_rules, *self.limits.rules()]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self._cache: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
@@ -78,7 +82,7 @@ class Executor:
         if len(query) > MAX_QUERY_LENGTH:
             return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters")])
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.limits.tokens)
         except GraphQLError as error:
             return Prepared(None, [error])
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]

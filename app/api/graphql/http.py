@@ -14,6 +14,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.api.auth import principal_for
 from app.api.graphql.context import Context
 from app.api.graphql.executor import Executor
+from app.api.ratelimit import ApiLimits
 from app.api.graphql.public import is_public
 from app.api.http.responses import JSONResponse, graphql_error_response
 from app.errors import DomainError
@@ -44,8 +45,11 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
 
 
 class GraphQLEndpoint:
-    def __init__(self, executor: Executor, *, introspection: bool, graphiql: bool) -> None:
+    def __init__(
+        self, executor: Executor, *, introspection: bool, graphiql: bool, limits: ApiLimits | None = None
+    ) -> None:
         self.executor = executor
+        self.limits = limits
         self.introspection = introspection
         self.graphiql = graphiql
 
@@ -117,7 +121,11 @@ class GraphQLEndpoint:
         try:
             principal = await principal_for(request.headers.get("authorization"))
         except Unauthenticated as error:
+            if self.limits is not None and (wait := await self.limits.check(None, _client_ip(request))):
+                return _rate_limited(wait, media_type)
             return _unauthenticated(error.message, media_type)
+        if self.limits is not None and (wait := await self.limits.check(principal, _client_ip(request))):
+            return _rate_limited(wait, media_type)
         if principal is None and not (
             prepared.ok and is_public(prepared.operation_type, prepared.root_fields, introspection=self.introspection)
         ):
@@ -140,6 +148,12 @@ class GraphQLEndpoint:
     @staticmethod
     def _bad_request(message: str, media_type: str) -> Response:
         return graphql_error_response(400, message, "BAD_REQUEST", media_type=media_type)
+
+
+def _rate_limited(wait: int, media_type: str) -> Response:
+    return graphql_error_response(
+        429, f"Too many requests: retry in {wait} s", "RATE_LIMITED", headers={"Retry-After": str(wait)}, media_type=media_type
+    )
 
 
 def _unauthenticated(message: str, media_type: str) -> Response:

@@ -177,10 +177,20 @@ class Connection:
                 self.deliver(p.dumps({"type": self.wire.init_error, "payload": {"message": error.message}}))
             self.close_soon(p.FORBIDDEN, "Forbidden")
             return
+        if await self._rate_limited():
+            self.close_soon(p.SLOW_CONSUMER, "Too many requests: try again later")
+            return
         self.initialized = True
         self.deliver('{"type":"connection_ack"}')
         if self.wire is p.LEGACY:
             self.deliver(self.wire.keep_alive)
+
+    async def _rate_limited(self) -> bool:
+        limits = self.server.limits
+        if limits is None:
+            return False
+        client = self.scope.get("client")
+        return await limits.check(self.principal, client[0] if client else None) is not None
 
     def _refuse(self, operation_id: str, message: str, code: str, field: str | None = None) -> None:
         extensions = {"code": code, **({"field": field} if field else {})}
@@ -209,6 +219,9 @@ class Connection:
         query, variables, name = payload.get("query"), payload.get("variables"), payload.get("operationName")
         if not isinstance(query, str) or not isinstance(variables, (dict, type(None))) or not isinstance(name, (str, type(None))):
             self.close_soon(p.BAD_REQUEST, "Invalid subscribe payload")
+            return
+        if await self._rate_limited():
+            self._refuse(operation_id, "Too many requests: try again later", "RATE_LIMITED")
             return
         self.operations[operation_id] = None  # reserved while it starts
         try:
