@@ -17,6 +17,7 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -29,6 +30,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
+from app.api import audit as audit_hooks
 from app.api.graphql.documents import root_fields
 from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
@@ -118,6 +120,12 @@ class Executor:
             result = await result  # type: ignore[misc]
         if result.errors:  # type: ignore[union-attr]
             log_unexpected(result.errors, getattr(context, "request_id", "-"))  # type: ignore[union-attr]
+        if prepared.operation_type == "mutation" or result.errors or context.extras.get("refusals"):  # type: ignore[union-attr]
+            assert prepared.operation is not None
+            roots = [s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode)]
+            await audit_hooks.operation_done(
+                operation_type=prepared.operation_type, roots=roots, variables=variables, result=result, context=context  # type: ignore[arg-type]
+            )
         return result  # type: ignore[return-value]
 
 

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
+from app.api import audit as audit_hooks
 from app.api.auth import principal_for
 from app.api.graphql.context import Context
 from app.api.graphql.executor import Executor
@@ -121,6 +122,9 @@ class GraphQLEndpoint:
         try:
             principal = await principal_for(request.headers.get("authorization"))
         except Unauthenticated as error:
+            await audit_hooks.authentication_failed(
+                error, operation=f"{method} /graphql", request_id=request_id, client_ip=_client_ip(request)
+            )
             if self.limits is not None and (wait := await self.limits.check(None, _client_ip(request))):
                 return _rate_limited(wait, media_type)
             return _unauthenticated(error.message, media_type)

@@ -14,6 +14,7 @@ from graphql import ExecutionResult, FieldNode
 from graphql.utilities import value_from_ast_untyped
 from starlette.types import Receive, Scope, Send
 
+from app.api import audit as audit_hooks
 from app.api.auth import principal_for
 from app.api.websocket_protocol import SEND_NOWAIT
 from app.api.graphql import subscription_access
@@ -173,6 +174,10 @@ class Connection:
         try:
             self.principal = await principal_for(_authorization(payload or {}, self.scope))
         except Unauthenticated as error:
+            client = self.scope.get("client")
+            await audit_hooks.authentication_failed(
+                error, operation="websocket /graphql", request_id=self.request_id, client_ip=client[0] if client else None
+            )
             if self.wire.init_error:
                 self.deliver(p.dumps({"type": self.wire.init_error, "payload": {"message": error.message}}))
             self.close_soon(p.FORBIDDEN, "Forbidden")
@@ -242,7 +247,8 @@ class Connection:
             self.operations.pop(operation_id, None)
             self.deliver(self.wire.error_message(operation_id, [e.formatted for e in prepared.errors]))
             return
-        context = Context(principal=self.principal, request_id=self.request_id)
+        client = self.scope.get("client")
+        context = Context(principal=self.principal, request_id=self.request_id, client_ip=client[0] if client else None)
         if prepared.operation_type != "subscription":
             result = await executor.execute(prepared, variables=variables, context=context, operation_name=name)
             if operation_id in self.operations:
