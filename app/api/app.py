@@ -23,6 +23,7 @@ from app.api.graphql.schema import build_schema
 from app.api.http import alerts, health, statuspage
 from app.api.ratelimit import ApiLimits, RateLimiter
 from app.api.request_id import RequestIdMiddleware
+from app.api.security_headers import SecurityHeadersMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
 from app.statuspage import cache as statuspage_cache
@@ -111,7 +112,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if manage_database:
                 await db.close()
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         middleware.append(
             Middleware(

@@ -25,6 +25,12 @@ log = logging.getLogger("app.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_BODY = 1_000_000
+# GraphiQL (development only) loads its scripts and styles from a CDN and runs inline code.
+GRAPHIQL_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; "
+    "connect-src 'self' ws: wss:; font-src https://unpkg.com data:; frame-ancestors 'none'"
+)
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -66,7 +72,7 @@ class GraphQLEndpoint:
         method = request.method
         if method == "GET":
             if self.graphiql and "text/html" in accept and "query" not in request.query_params:
-                return HTMLResponse(get_graphql_ide_html())
+                return HTMLResponse(get_graphql_ide_html(), headers={"Content-Security-Policy": GRAPHIQL_CSP})
             params = request.query_params
             body: Any = {
                 "query": params.get("query"),
