@@ -144,6 +144,7 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     seeded, token = _run(settings, prepare)
     click.echo(("Seeded a demo workspace. " if seeded else "") + f"Database: {settings.effective_database_url}")
     click.echo(f"GraphQL endpoint: {settings.base_url}/graphql")
+    click.echo(f"Status page:      {settings.base_url}/status")
     click.echo(f"Admin token:      {token}")
     click.echo(f"Try: curl -s {settings.base_url}/graphql -H 'Authorization: Bearer {token}' "
                "-H 'Content-Type: application/json' -d '{\"query\":\"{ viewer { name role } }\"}'")

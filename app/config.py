@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     ws_send_buffer: int = Field(default=256, ge=1, le=100_000)
     db_pool_size: int = Field(default=10, ge=1, le=500)
     alerts_rate_limit: str = "120/minute"
+    rate_limit_per_token: str = "3000/minute"
+    rate_limit_per_ip: str = "600/minute"
+    graphql_max_depth: int = Field(default=10, ge=2, le=100)
+    graphql_max_aliases: int = Field(default=30, ge=0, le=1000)
+    graphql_max_tokens: int = Field(default=5000, ge=100, le=1_000_000)
+    graphql_max_cost: int = Field(default=25_000, ge=100, le=10_000_000)
     status_page_name: str = Field(default="Firebreak", min_length=1, max_length=100)
     status_page_logo_url: str | None = None
     status_page_time_zone: str = "UTC"
@@ -67,9 +73,11 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or memory://")
         return value
 
-    @field_validator("alerts_rate_limit")
+    @field_validator("alerts_rate_limit", "rate_limit_per_token", "rate_limit_per_ip")
     @classmethod
     def _check_rate(cls, value: str) -> str:
+        if value.strip().lower() == "off":
+            return "off"
         try:
             limits.parse(value)
         except ValueError:

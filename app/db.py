@@ -19,6 +19,7 @@ APPS: dict[str, str] = {
     "identity": "app.identity",
     "catalog": "app.catalog",
     "incidents": "app.incidents",
+    "audit": "app.audit",
     "alerts": "app.alerts",
     "statuspage": "app.statuspage",
     "postmortems": "app.postmortems",

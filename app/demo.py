@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from app import clock
 from app.catalog import service as catalog
@@ -72,6 +73,7 @@ async def seed_if_empty() -> bool:
         severity=Severity.SEV4,
         service_ids=[services["auth"].id],
     )
+    await _status_page(actor, services, live.id)
     return True
 
 
@@ -99,6 +101,32 @@ async def _draft_postmortem(actor: Principal, incident_id: int, *, owner_id: int
     await action_items.create_action_item(
         actor=actor, incident_id=incident_id, postmortem_id=postmortem.id, title="Fail the rebuild when a shard is missing",
         kind=ActionItemKind.PREVENT, priority=ActionItemPriority.P1, owner_id=owner_id, due_date=clock.now().date() + timedelta(days=7),
+    )
+
+
+async def _status_page(actor: Principal, services: dict[str, Any], live_incident_id: int) -> None:
+    """Components for every service, and a public update on the live incident."""
+    from app.statuspage import service as statuspage
+    from app.statuspage.enums import Audience, ComponentStatus, PublicStatus
+
+    components = {
+        name: await statuspage.create_component(actor=actor, name=name.title(), service_id=svc.id, position=n)
+        for n, (name, svc) in enumerate(services.items())
+    }
+    await statuspage.post_status_update(
+        actor=actor,
+        incident_id=live_incident_id,
+        message="Some customers cannot complete checkout. We are investigating.",
+        audience=Audience.PUBLIC,
+        public_status=PublicStatus.INVESTIGATING,
+        public_title="Checkout errors",
+        component_impacts=[(components["checkout"].id, ComponentStatus.PARTIAL_OUTAGE)],
+    )
+    await statuspage.post_status_update(
+        actor=actor,
+        incident_id=live_incident_id,
+        message="Suspect payments v2.31; rollback prepared.",
+        audience=Audience.INTERNAL,
     )
 
 

@@ -110,7 +110,7 @@ def main() -> None:
         key = asyncio.run(seed(database_url))
         env = {
             "DATABASE_URL": database_url,
-            "FIREBREAK_LOG_LEVEL": "WARNING",
+            "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off",
             "FIREBREAK_DB_POOL_SIZE": "10",
             "FIREBREAK_ALERTS_RATE_LIMIT": "1000000/minute",
         }

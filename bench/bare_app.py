@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from app.api.auth import principal_for
+from app.audit import service as audit
 from app.config import get_settings
 from app.errors import DomainError
 from app.identity.policy import Unauthenticated
@@ -33,6 +34,14 @@ async def bare_note(request: Request) -> Response:
         )
     except DomainError as error:
         return Response(orjson.dumps({"errors": [{"code": error.code.value}]}), media_type="application/json")
+    # an HTTP mutation route is audited like a GraphQL mutation
+    await audit.record(
+        audit.Event(
+            operation="POST /bare/note", outcome=audit.OK, actor_id=principal.user_id,  # type: ignore[union-attr]
+            actor_label=f"user:{principal.user_id}", target=payload["incidentId"],  # type: ignore[union-attr]
+            request_id=request.scope.get("state", {}).get("request_id"), client_ip=request.client.host if request.client else None,
+        )
+    )
     data = {
         "data": {
             "addTimelineNote": {

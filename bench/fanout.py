@@ -151,7 +151,7 @@ def bench_bare(args: argparse.Namespace, payload_like: str) -> tuple[float, floa
 
 def bench_firebreak(args: argparse.Namespace, database_url: str, token: str, incident_id: str) -> tuple[float, float]:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_WS_SEND_BUFFER": "256"}
+    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_WS_SEND_BUFFER": "256"}
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         trigger = graphql_trigger(f"http://127.0.0.1:{port}", token, incident_id)
@@ -180,7 +180,7 @@ def bench_node(args: argparse.Namespace) -> tuple[float, float] | None:
 
 def bench_memory(args: argparse.Namespace, database_url: str, token: str, incident_id: str) -> float:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING"}
+    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off"}
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         worker = psutil.Process(server.pid)

@@ -85,7 +85,7 @@ def main() -> None:
         t0 = time.perf_counter()
         token = asyncio.run(seed(database_url, args.incidents))
         print(f"seeded {args.incidents} incidents in {time.perf_counter() - t0:.0f}s")
-        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING"}
+        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off"}
         with server("app.main:app_factory", env) as url, httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
             cursors: list[str | None] = [None]
             page = client.post("/graphql", json={"query": query, "variables": {"first": 50}}).json()["data"]["incidents"]

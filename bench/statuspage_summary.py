@@ -81,7 +81,7 @@ def main() -> None:
     with postgres_database() as database_url, tempfile.TemporaryDirectory() as scratch:
         asyncio.run(seed(database_url, args.components, args.incidents))
         body_file = os.path.join(scratch, "summary.json")
-        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "BENCH_SUMMARY_FILE": body_file}
+        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "BENCH_SUMMARY_FILE": body_file}
         with server("bench.statuspage_app:app_factory", env) as url:
             body = httpx.get(url + "/api/v2/summary.json").content
             summary = httpx.get(url + "/api/v2/summary.json").json()

@@ -53,7 +53,7 @@ def main() -> None:
             json.dumps({"query": MUTATION, "variables": {"input": {"incidentId": incident_id, "body": "bench note"}}})
             for incident_id in incident_ids
         ]
-        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_DB_POOL_SIZE": "20"}
+        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_DB_POOL_SIZE": "20"}
         with server("bench.bare_app:app_factory", env) as url:
             for path in ("/graphql", "/bare/note"):  # warm up both
                 wrk(url + path, body=body, token=token, connections=args.connections, seconds=3)

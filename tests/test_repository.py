@@ -50,3 +50,17 @@ def test_docker_compose_is_valid_and_complete() -> None:
     assert (ROOT / services["app"]["build"] / "Dockerfile").exists()
     for variable in env:
         assert f"`{variable}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+async def test_models_and_committed_migrations_agree(backend: object) -> None:
+    """A model change without its migration fails here (`tortoise makemigrations` writes it)."""
+    from tortoise.context import get_current_context
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    from app.db import tortoise_config
+
+    context = get_current_context()
+    assert context is not None and context.apps is not None
+    apps_config = tortoise_config("sqlite://:memory:")["apps"]
+    changes = await MigrationAutodetector(context.apps, apps_config).changes()
+    assert changes == [], [f"{w.app_label}: {w.name}" for w in changes]

@@ -16,12 +16,14 @@ from starlette.routing import Route, WebSocketRoute
 
 from app import db
 from app.api.graphql.executor import Executor
+from app.api.graphql.limits import QueryLimits
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.ws.server import WebSocketServer
 from app.api.graphql.schema import build_schema
 from app.api.http import alerts, health, postmortems, statuspage
-from app.api.http.ratelimit import DeliveryLimiter
+from app.api.ratelimit import ApiLimits, RateLimiter
 from app.api.request_id import RequestIdMiddleware
+from app.api.security_headers import SecurityHeadersMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
 from app.statuspage import cache as statuspage_cache
@@ -70,9 +72,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """Build the app. With `manage_database=False` the caller has opened the ORM already (tests)."""
     settings = settings or get_settings()
     schema = build_schema(introspection=settings.development)
-    executor = Executor(schema, introspection=settings.development)
-    endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development)
-    websockets = WebSocketServer(executor, settings, introspection=settings.development)
+    limits = QueryLimits(
+        depth=settings.graphql_max_depth,
+        aliases=settings.graphql_max_aliases,
+        tokens=settings.graphql_max_tokens,
+        cost=settings.graphql_max_cost,
+    )
+    executor = Executor(schema, introspection=settings.development, limits=limits)
+    api_limits = ApiLimits(
+        settings.rate_limit_per_token, settings.rate_limit_per_ip, redis_url=settings.redis_url, prefix=settings.redis_prefix
+    )
+    endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development, limits=api_limits)
+    websockets = WebSocketServer(executor, settings, introspection=settings.development, limits=api_limits)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -101,7 +112,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             if manage_database:
                 await db.close()
 
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(SecurityHeadersMiddleware)]
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -126,8 +137,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.schema = schema
     app.state.executor = executor
     app.state.websockets = websockets
+    app.state.api_limits = api_limits
     alerts.install_log_redaction()
-    app.state.alert_limiter = DeliveryLimiter(
+    app.state.alert_limiter = RateLimiter(
         settings.alerts_rate_limit, redis_url=settings.redis_url, prefix=settings.redis_prefix
     )
     statuspage_cache.public_cache.configure(page_config(settings))

@@ -87,6 +87,21 @@ class Unauthenticated(DomainError):
     code = ErrorCode.UNAUTHENTICATED
 
 
+class RevokedToken(Unauthenticated):
+    """A revoked token was presented again (worth an audit entry of its own)."""
+
+    def __init__(self, *, token_id: int, user_id: int) -> None:
+        super().__init__("Invalid token")
+        self.token_id = token_id
+        self.user_id = user_id
+
+    @property
+    def token_global_id(self) -> str:
+        from app.ids import to_global_id
+
+        return to_global_id("ApiToken", self.token_id)
+
+
 A = TypeVar("A", Principal, SystemPrincipal)
 
 

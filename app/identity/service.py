@@ -13,7 +13,7 @@ from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.identity import tokens
 from app.identity.models import ApiToken, Role, User
-from app.identity.policy import Principal, Unauthenticated
+from app.identity.policy import Principal, RevokedToken, Unauthenticated
 from app.text import single_line
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -118,9 +118,11 @@ async def authenticate(secret: str) -> Principal:
         "id", "revoked_at", "expires_at", "last_used_at", "user_id", "scopes", role="user__role", active="user__active"
     )
     now = clock.now()
-    if not rows or rows[0]["revoked_at"] is not None or not rows[0]["active"]:
+    if not rows or not rows[0]["active"]:
         raise Unauthenticated("Invalid token")
     token = rows[0]
+    if token["revoked_at"] is not None:
+        raise RevokedToken(token_id=token["id"], user_id=token["user_id"])
     if token["expires_at"] is not None and token["expires_at"] <= now:
         raise Unauthenticated("Token expired")
     if token["last_used_at"] is None or now - token["last_used_at"] >= _LAST_USED_RESOLUTION:

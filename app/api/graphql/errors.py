@@ -40,11 +40,19 @@ def payload(
             try:
                 return await resolver(*args, **kwargs)
             except DomainError as error:
+                _note_refusal(args, kwargs, error)
                 return payload_cls(errors=[UserError.from_domain(error)])
 
         return wrapper
 
     return decorate
+
+
+def _note_refusal(args: Any, kwargs: Any, error: DomainError) -> None:
+    """Tell the audit which mutation was refused and why (clients may not select `errors`)."""
+    info = kwargs.get("info") or next((a for a in args if hasattr(a, "context") and hasattr(a, "path")), None)
+    if info is not None:
+        info.context.extras.setdefault("refusals", {})[info.path.key] = error.code.value
 
 
 def no_errors() -> list[Any]:

@@ -17,6 +17,7 @@ import strawberry
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
@@ -29,7 +30,9 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
+from app.api import audit as audit_hooks
 from app.api.graphql.documents import root_fields
+from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
@@ -53,10 +56,13 @@ class Prepared:
 
 
 class Executor:
-    def __init__(self, schema: strawberry.Schema, *, introspection: bool, cache_size: int = 1024) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, *, introspection: bool, limits: QueryLimits | None = None, cache_size: int = 1024
+    ) -> None:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
-        self.rules = list(specified_rules)
+        self.limits = limits or QueryLimits()
+        self.rules = [*specified_rules, *self.limits.rules()]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self._cache: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
@@ -78,7 +84,7 @@ class Executor:
         if len(query) > MAX_QUERY_LENGTH:
             return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters")])
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self.limits.tokens)
         except GraphQLError as error:
             return Prepared(None, [error])
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
@@ -114,6 +120,12 @@ class Executor:
             result = await result  # type: ignore[misc]
         if result.errors:  # type: ignore[union-attr]
             log_unexpected(result.errors, getattr(context, "request_id", "-"))  # type: ignore[union-attr]
+        if prepared.operation_type == "mutation" or result.errors or context.extras.get("refusals"):  # type: ignore[union-attr]
+            assert prepared.operation is not None
+            roots = [s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode)]
+            await audit_hooks.operation_done(
+                operation_type=prepared.operation_type, roots=roots, variables=variables, result=result, context=context  # type: ignore[arg-type]
+            )
         return result  # type: ignore[return-value]
 
 

@@ -11,9 +11,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 
+from app.api import audit as audit_hooks
 from app.api.auth import principal_for
 from app.api.graphql.context import Context
 from app.api.graphql.executor import Executor
+from app.api.ratelimit import ApiLimits
 from app.api.graphql.public import is_public
 from app.api.http.responses import JSONResponse, graphql_error_response
 from app.errors import DomainError
@@ -23,6 +25,12 @@ log = logging.getLogger("app.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 MAX_BODY = 1_000_000
+# GraphiQL (development only) loads its scripts and styles from a CDN and runs inline code.
+GRAPHIQL_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
+    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data: https:; "
+    "connect-src 'self' ws: wss:; font-src https://unpkg.com data:; frame-ancestors 'none'"
+)
 
 
 def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -44,8 +52,11 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
 
 
 class GraphQLEndpoint:
-    def __init__(self, executor: Executor, *, introspection: bool, graphiql: bool) -> None:
+    def __init__(
+        self, executor: Executor, *, introspection: bool, graphiql: bool, limits: ApiLimits | None = None
+    ) -> None:
         self.executor = executor
+        self.limits = limits
         self.introspection = introspection
         self.graphiql = graphiql
 
@@ -61,7 +72,7 @@ class GraphQLEndpoint:
         method = request.method
         if method == "GET":
             if self.graphiql and "text/html" in accept and "query" not in request.query_params:
-                return HTMLResponse(get_graphql_ide_html())
+                return HTMLResponse(get_graphql_ide_html(), headers={"Content-Security-Policy": GRAPHIQL_CSP})
             params = request.query_params
             body: Any = {
                 "query": params.get("query"),
@@ -117,7 +128,14 @@ class GraphQLEndpoint:
         try:
             principal = await principal_for(request.headers.get("authorization"))
         except Unauthenticated as error:
+            await audit_hooks.authentication_failed(
+                error, operation=f"{method} /graphql", request_id=request_id, client_ip=_client_ip(request)
+            )
+            if self.limits is not None and (wait := await self.limits.check(None, _client_ip(request))):
+                return _rate_limited(wait, media_type)
             return _unauthenticated(error.message, media_type)
+        if self.limits is not None and (wait := await self.limits.check(principal, _client_ip(request))):
+            return _rate_limited(wait, media_type)
         if principal is None and not (
             prepared.ok and is_public(prepared.operation_type, prepared.root_fields, introspection=self.introspection)
         ):
@@ -140,6 +158,12 @@ class GraphQLEndpoint:
     @staticmethod
     def _bad_request(message: str, media_type: str) -> Response:
         return graphql_error_response(400, message, "BAD_REQUEST", media_type=media_type)
+
+
+def _rate_limited(wait: int, media_type: str) -> Response:
+    return graphql_error_response(
+        429, f"Too many requests: retry in {wait} s", "RATE_LIMITED", headers={"Retry-After": str(wait)}, media_type=media_type
+    )
 
 
 def _unauthenticated(message: str, media_type: str) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from app.errors import NotFound
+from app.errors import NotFound, ValidationFailed
 from app.ids import parse_pk, to_global_id
 from app.pagination import Page
 
@@ -41,5 +41,11 @@ def pk_of(global_id: str, type_name: str, *, field: str) -> int:
     return pk
 
 
+MAX_LIST_INPUT = 100
+
+
 def pks_of(global_ids: list[strawberry.ID] | None, type_name: str, *, field: str) -> list[int]:
+    """The pks of a list of global ids (at most MAX_LIST_INPUT of them)."""
+    if global_ids is not None and len(global_ids) > MAX_LIST_INPUT:
+        raise ValidationFailed(f"{field} takes at most {MAX_LIST_INPUT} ids", field=field)
     return [pk_of(gid, type_name, field=field) for gid in global_ids or ()]

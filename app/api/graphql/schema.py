@@ -16,6 +16,7 @@ from app.api.graphql.alerts.mutations import AlertMutation
 from app.api.graphql.alerts.queries import AlertQuery
 from app.api.graphql.alerts.subscriptions import AlertSubscription
 from app.api.graphql.alerts.types import Alert, Integration
+from app.api.graphql.audit import AuditQuery
 from app.api.graphql.catalog import CatalogMutation, CatalogQuery
 from app.api.graphql.identity import ApiToken, IdentityMutation, IdentityQuery, User
 from app.api.graphql.incidents.mutations import IncidentMutation
@@ -39,7 +40,8 @@ from app.errors import DomainError
 log = logging.getLogger("app.graphql")
 
 Query = merge_types(
-    "Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, PostmortemQuery, ActionItemQuery)
+    "Query",
+    (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, AuditQuery, PostmortemQuery, ActionItemQuery),
 )
 Mutation = merge_types(
     "Mutation",

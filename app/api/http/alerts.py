@@ -25,7 +25,7 @@ from app.alerts.enums import AlertSource, IntegrationKind
 from app.alerts.ingest import IntegrationRef, Outcome, ingest
 from app.alerts.signals import Delivery
 from app.api.http import alert_payloads as payloads
-from app.api.http.ratelimit import DeliveryLimiter
+from app.api.ratelimit import RateLimiter
 from app.api.http.responses import JSONResponse
 from app.identity.policy import INGESTION
 
@@ -81,7 +81,7 @@ class Refusal(Exception):
         self.status, self.message, self.errors, self.headers = status, message, errors or [], headers
 
 
-def _limiter(request: Request) -> DeliveryLimiter:
+def _limiter(request: Request) -> RateLimiter:
     return request.app.state.alert_limiter  # type: ignore[no-any-return]
 
 

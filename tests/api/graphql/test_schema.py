@@ -47,16 +47,17 @@ def test_no_breaking_changes(baseline: str) -> None:
 
 
 CONTRACT_NAMES = {
+    "AuditEntry": ["id", "at", "actor", "operation", "target", "requestId", "clientIp", "outcome"],
     "Query": [
         "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
         "alerts", "alert", "integrations", "alertRules",
-        "statusPage", "statusComponents", "componentGroups", "maintenances",
+        "statusPage", "statusComponents", "componentGroups", "maintenances", "auditLog",
         "postmortem", "postmortems", "postmortemTemplates", "actionItems",
     ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
         "assignIncidentRole", "unassignIncidentRole", "addTimelineNote", "mergeIncident",
-        "createService", "createUser", "createApiToken", "revokeApiToken",
+        "createService", "createUser", "createApiToken", "revokeApiToken", "addIncidentMember", "removeIncidentMember",
         "createIntegration", "rotateIntegrationKey", "revokeIntegration", "updateAlertRules",
         "reportProblem", "acknowledgeAlert", "resolveAlert", "attachAlert", "detachAlert",
         "postStatusUpdate", "updateIncidentPublicTitle", "createStatusComponent", "updateStatusComponent",

@@ -11,6 +11,7 @@ import httpx
 from app import clock
 from app.identity.models import Role
 from app.ids import to_global_id
+from app.incidents import access
 from app.incidents.enums import Severity
 from app.incidents.models import Incident
 from app.postmortems import action_items, curation, review, service
@@ -38,6 +39,7 @@ async def written_postmortem(responder: Actor, **incident: object) -> tuple[Inci
     )
     await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id).delete()
     owner = await make_actor(Role.RESPONDER, "owner@example.com")
+    await access.add_member(actor=responder.principal, incident_id=incident_row.id, user_id=owner.user_id)  # may own its items
     p = responder.principal
     await service.update_postmortem(
         actor=p,

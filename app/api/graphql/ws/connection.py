@@ -14,6 +14,7 @@ from graphql import ExecutionResult, FieldNode
 from graphql.utilities import value_from_ast_untyped
 from starlette.types import Receive, Scope, Send
 
+from app.api import audit as audit_hooks
 from app.api.auth import principal_for
 from app.api.websocket_protocol import SEND_NOWAIT
 from app.api.graphql import subscription_access
@@ -172,14 +173,28 @@ class Connection:
         try:
             self.principal = await principal_for(_authorization(payload or {}, self.scope))
         except Unauthenticated as error:
+            client = self.scope.get("client")
+            await audit_hooks.authentication_failed(
+                error, operation="websocket /graphql", request_id=self.request_id, client_ip=client[0] if client else None
+            )
             if self.wire.init_error:
                 self.deliver(p.dumps({"type": self.wire.init_error, "payload": {"message": error.message}}))
             self.close_soon(p.FORBIDDEN, "Forbidden")
+            return
+        if await self._rate_limited():
+            self.close_soon(p.SLOW_CONSUMER, "Too many requests: try again later")
             return
         self.initialized = True
         self.deliver('{"type":"connection_ack"}')
         if self.wire is p.LEGACY:
             self.deliver(self.wire.keep_alive)
+
+    async def _rate_limited(self) -> bool:
+        limits = self.server.limits
+        if limits is None:
+            return False
+        client = self.scope.get("client")
+        return await limits.check(self.principal, client[0] if client else None) is not None
 
     def _refuse(self, operation_id: str, message: str, code: str, field: str | None = None) -> None:
         extensions = {"code": code, **({"field": field} if field else {})}
@@ -209,6 +224,9 @@ class Connection:
         if not isinstance(query, str) or not isinstance(variables, (dict, type(None))) or not isinstance(name, (str, type(None))):
             self.close_soon(p.BAD_REQUEST, "Invalid subscribe payload")
             return
+        if await self._rate_limited():
+            self._refuse(operation_id, "Too many requests: try again later", "RATE_LIMITED")
+            return
         self.operations[operation_id] = None  # reserved while it starts
         try:
             await self._start(operation_id, query, variables, name)
@@ -228,7 +246,8 @@ class Connection:
             self.operations.pop(operation_id, None)
             self.deliver(self.wire.error_message(operation_id, [e.formatted for e in prepared.errors]))
             return
-        context = Context(principal=self.principal, request_id=self.request_id)
+        client = self.scope.get("client")
+        context = Context(principal=self.principal, request_id=self.request_id, client_ip=client[0] if client else None)
         if prepared.operation_type != "subscription":
             result = await executor.execute(prepared, variables=variables, context=context, operation_name=name)
             if operation_id in self.operations:

@@ -17,6 +17,7 @@ from app.api.graphql.http import format_error
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.connection import Connection
 from app.api.graphql.ws.fanout import Fanout
+from app.api.ratelimit import ApiLimits
 from app.config import Settings
 from app.broker import GAP, get_broker
 from app.events import ACCESS_TOPIC
@@ -29,8 +30,9 @@ TOKEN_RECHECK_SECONDS = 3.0
 
 
 class WebSocketServer:
-    def __init__(self, executor: Executor, settings: Settings, *, introspection: bool) -> None:
+    def __init__(self, executor: Executor, settings: Settings, *, introspection: bool, limits: ApiLimits | None = None) -> None:
         self.executor = executor
+        self.limits = limits
         self.settings = settings
         self.introspection = introspection
         self.fanout = Fanout()

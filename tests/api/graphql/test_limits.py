@@ -1,0 +1,86 @@
+"""Each limit's error path: depth, aliases, tokens, cost, page size, list inputs, rate limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from app.api.app import create_app
+from app.config import load_settings
+from tests.conftest import Actor, Backend, GraphQLClient
+
+
+def error_of(response: httpx.Response) -> dict[str, Any]:
+    body = response.json()
+    assert body.get("data") is None, body
+    return body["errors"][0]  # type: ignore[no-any-return]
+
+
+async def test_depth_limit(gql: GraphQLClient, viewer: Actor) -> None:
+    deep = "{ incidents { edges { node " + "{ mergedInto " * 9 + "{ id }" + " }" * 9 + " } } }"
+    error = error_of(await gql.post(deep, actor=viewer))
+    assert "exceeds maximum operation depth of 10" in error["message"]
+    ok = "{ incidents { edges { node { mergedInto { mergedInto { id } } } } } }"
+    assert (await gql.post(ok, actor=viewer)).json().get("errors") is None
+
+
+async def test_alias_limit(gql: GraphQLClient, viewer: Actor) -> None:
+    many = "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(31)) + " }"
+    error = error_of(await gql.post(many, actor=viewer))
+    assert "aliases" in error["message"].lower()
+    few = "{ " + " ".join(f"a{n}: viewer {{ id }}" for n in range(30)) + " }"
+    assert (await gql.post(few, actor=viewer)).json().get("errors") is None
+
+
+async def test_token_limit(gql: GraphQLClient, viewer: Actor) -> None:
+    huge = "{ viewer { " + "id " * 6000 + "} }"
+    error = error_of(await gql.post(huge, actor=viewer))
+    assert "token limit" in error["message"].lower() or "tokens" in error["message"].lower()
+
+
+async def test_cost_budget_counts_list_sizes(gql: GraphQLClient, viewer: Actor) -> None:
+    costly = "{ incidents(first: 100) { edges { node { timeline(first: 100) { edges { node { id sequence message actor { name } } } } } } } }"
+    error = error_of(await gql.post(costly, actor=viewer))
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY" and error["extensions"]["cost"] > error["extensions"]["budget"]
+    with_variables = "query($n: Int) { incidents(first: $n) { edges { node { timeline(first: $n) { edges { node { id kind message } } } } } } }"
+    assert error_of(await gql.post(with_variables, {"n": 1}, actor=viewer))["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    affordable = "{ incidents(first: 20) { edges { node { timeline(last: 5) { edges { node { id } } } } } } }"
+    assert (await gql.post(affordable, actor=viewer)).json().get("errors") is None
+
+
+async def test_page_size_and_list_inputs(gql: GraphQLClient, responder: Actor) -> None:
+    too_big = await gql.post("{ incidents(first: 500) { edges { cursor } } }", actor=responder)
+    assert too_big.json()["errors"][0]["extensions"]["field"] == "first"
+    ids = [f"id{n}" for n in range(101)]
+    declare = "mutation($ids: [ID!]!) { declareIncident(input: {title: \"t\", severity: SEV3, serviceIds: $ids}) { errors { code field } } }"
+    result = (await gql.post(declare, {"ids": ids}, actor=responder)).json()
+    assert result["data"]["declareIncident"]["errors"] == [{"code": "VALIDATION", "field": "serviceIds"}]
+
+
+@pytest.fixture
+async def limited(clean_db: Backend, broker: object) -> AsyncIterator[httpx.AsyncClient]:
+    settings = load_settings(database_url=clean_db.url, rate_limit_per_token="3/minute", rate_limit_per_ip="2/minute")
+    app = create_app(settings, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        yield http
+
+
+async def test_rate_limit_per_token(limited: httpx.AsyncClient, viewer: Actor, responder: Actor) -> None:
+    query = {"query": "{ viewer { id } }"}
+    for _ in range(3):
+        assert (await limited.post("/graphql", json=query, headers=viewer.headers)).status_code == 200
+    refused = await limited.post("/graphql", json=query, headers=viewer.headers)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert (await limited.post("/graphql", json=query, headers=responder.headers)).status_code == 200  # its own budget
+
+
+async def test_rate_limit_per_ip_for_requests_without_a_valid_token(limited: httpx.AsyncClient, clean_db: Backend) -> None:
+    bad = {"Authorization": "Bearer fbk_guess"}
+    assert (await limited.post("/graphql", json={"query": "{ __typename }"})).status_code == 200
+    assert (await limited.post("/graphql", json={"query": "{ viewer { id } }"}, headers=bad)).status_code == 401
+    refused = await limited.post("/graphql", json={"query": "{ viewer { id } }"}, headers=bad)
+    assert refused.status_code == 429 and "retry-after" in refused.headers
