@@ -19,7 +19,7 @@ from app.postmortems.content import Factor, Why
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, FactorCategory, LinkProvider
 from app.postmortems.models import Postmortem, PostmortemTimelineEntry
 from app.postmortems.service import SectionEdit
-from tests.conftest import Actor, GraphQLClient, make_actor
+from tests.conftest import Actor, Backend, GraphQLClient, make_actor
 from tests.contract import document
 from tests.postmortems.helpers import approved, in_postmortem
 
@@ -143,3 +143,26 @@ async def test_a_fresh_postmortem_exports_too(gql: GraphQLClient, responder: Act
     assert "| Postmortem status | DRAFT |" in text and "_No 5-whys chain yet._" in text and "_No action items yet._" in text
     timeline = text.split("## Timeline")[1].split("## Action items")[0]
     assert "Status changed from RESOLVED to POSTMORTEM _(Responder User)_" in timeline  # key events are on it
+
+
+async def test_failed_authentication_is_audited(gql: GraphQLClient, responder: Actor) -> None:
+    from app.audit.models import AuditEntry
+
+    _, postmortem = await in_postmortem(responder, Severity.SEV3)
+    gid = to_global_id("Postmortem", postmortem.id)
+    assert (await gql.http.get(f"/postmortems/{gid}.md", headers={"Authorization": "Bearer fbk_unknown"})).status_code == 401
+    entry = await AuditEntry.filter(operation="authenticate").order_by("-id").first()
+    assert entry is not None and entry.details["via"] == "GET /postmortems/{id}.md"
+
+
+async def test_the_endpoint_shares_the_api_request_limits(clean_db: Backend, broker: object, responder: Actor) -> None:
+    from app.api.app import create_app
+    from app.config import load_settings
+
+    _, postmortem = await in_postmortem(responder, Severity.SEV3)
+    settings = load_settings(database_url=clean_db.url, rate_limit_per_token="2/minute")
+    app = create_app(settings, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
+        url = f"/postmortems/{to_global_id('Postmortem', postmortem.id)}.md"
+        assert [(await http.get(url, headers=responder.headers)).status_code for _ in range(3)] == [200, 200, 429]
+        assert (await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers=responder.headers)).status_code == 429
