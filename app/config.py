@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     status_page_logo_url: str | None = None
     status_page_time_zone: str = "UTC"
     status_page_max_age: int = Field(default=30, ge=0, le=3600)
+    postmortem_required_severities: Annotated[tuple[str, ...], NoDecode] = ("SEV1", "SEV2")
+    blameless_patterns: Path | None = None
 
     @field_validator("database_url", "redis_url", "public_url", "status_page_logo_url", mode="before")
     @classmethod
@@ -109,6 +111,36 @@ class Settings(BaseSettings):
                 if origin != "*" and not origin.startswith(("http://", "https://")):
                     raise ValueError(f"{origin!r} is not an http(s) origin")
             return origins
+        return value
+
+    @field_validator("postmortem_required_severities", mode="before")
+    @classmethod
+    def _split_severities(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return ("SEV1", "SEV2")  # blank is unset, as for every setting
+            value = tuple(part.strip().upper() for part in value.split(",") if part.strip())
+            if value == ("NONE",):
+                return ()
+        if isinstance(value, (tuple, list)):
+            known = ("SEV1", "SEV2", "SEV3", "SEV4")
+            for severity in value:
+                if severity not in known:
+                    raise ValueError(f"{severity!r} is not a severity; use a comma-separated list of {', '.join(known)}, or none")
+        return value
+
+    @field_validator("blameless_patterns", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("blameless_patterns")
+    @classmethod
+    def _check_patterns(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from app.postmortems.language import load
+
+            load(value)  # a LanguageRulesError (a ValueError) names the entry at fault
         return value
 
     @field_validator("log_level", mode="before")

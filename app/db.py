@@ -22,6 +22,7 @@ APPS: dict[str, str] = {
     "audit": "app.audit",
     "alerts": "app.alerts",
     "statuspage": "app.statuspage",
+    "postmortems": "app.postmortems",
 }
 
 
@@ -65,6 +66,9 @@ async def init(settings: Settings, *, global_fallback: bool = True) -> None:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True) if _uses_data_dir(settings) else None
     await Tortoise.init(config=_settings_config(settings), _enable_global_fallback=global_fallback)
+    from app import wiring
+
+    wiring.install(settings)
 
 
 def _uses_data_dir(settings: Settings) -> bool:

@@ -13,6 +13,12 @@ from app.identity.policy import Principal
 from app.incidents import service as incidents
 from app.incidents.enums import IncidentRole, Severity
 from app.incidents.lifecycle import IncidentStatus
+from app.postmortems import action_items
+from app.postmortems import service as postmortems
+from app.postmortems.content import Factor, Why
+from app.postmortems.enums import ActionItemKind, ActionItemPriority, FactorCategory, LinkProvider
+from app.postmortems.models import Postmortem
+from app.postmortems.service import SectionEdit
 
 ADMIN_EMAIL = "admin@firebreak.example"
 
@@ -42,8 +48,9 @@ async def seed_if_empty() -> bool:
         summary="Index rebuild skipped a shard.",
         service_ids=[services["search"].id],
     )
-    for status in (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED):
+    for status in (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
         await incidents.update_status(actor=actor, incident_id=old.id, status=status, message=f"Now {status.value.lower()}")
+    await _draft_postmortem(actor, old.id, owner_id=sam.id)
     live = await incidents.declare_incident(
         actor=actor,
         title="Checkout errors after payments deploy",
@@ -68,6 +75,33 @@ async def seed_if_empty() -> bool:
     )
     await _status_page(actor, services, live.id)
     return True
+
+
+async def _draft_postmortem(actor: Principal, incident_id: int, *, owner_id: int) -> None:
+    """The postmortem that entering POSTMORTEM started, partly written, with two action items."""
+    postmortem = await Postmortem.get(incident_id=incident_id)
+    await postmortems.update_postmortem(
+        actor=actor,
+        postmortem_id=postmortem.id,
+        sections=[
+            SectionEdit("summary", "Search returned no results for about 8% of queries for 40 minutes."),
+            SectionEdit("detection", "A customer report; the zero-results rate has no alert yet."),
+        ],
+        whys=[
+            Why("Why were results empty?", "One shard of the index was missing after the nightly rebuild."),
+            Why("Why was the shard missing?", "The rebuild skipped a shard whose snapshot had timed out, and reported success."),
+        ],
+        contributing_factors=[Factor(FactorCategory.MONITORING_AND_ALERTING, "No alert on the zero-results rate")],
+    )
+    detect = await action_items.create_action_item(
+        actor=actor, incident_id=incident_id, postmortem_id=postmortem.id, title="Alert on the zero-results rate",
+        kind=ActionItemKind.DETECT, priority=ActionItemPriority.P2, owner_id=owner_id, due_date=clock.now().date() + timedelta(days=14),
+    )
+    await action_items.link_action_item(actor=actor, action_item_id=detect.id, provider=LinkProvider.JIRA, key="SRCH-101", url="https://jira.example.com/browse/SRCH-101")
+    await action_items.create_action_item(
+        actor=actor, incident_id=incident_id, postmortem_id=postmortem.id, title="Fail the rebuild when a shard is missing",
+        kind=ActionItemKind.PREVENT, priority=ActionItemPriority.P1, owner_id=owner_id, due_date=clock.now().date() + timedelta(days=7),
+    )
 
 
 async def _status_page(actor: Principal, services: dict[str, Any], live_incident_id: int) -> None:

@@ -54,3 +54,19 @@ async def by_id(query: Any, *, kind: str, first: int | None, after: str | None, 
     rows = await query.limit(size + 1)
     items = rows[:size]
     return Page(items, [encode_cursor(kind, row.id) for row in items], len(rows) > size, after is not None)
+
+
+def encode_keys(kind: str, *keys: int) -> str:
+    """A cursor over a composite sort key of integers."""
+    return base64.urlsafe_b64encode(f"{kind}:{':'.join(str(k) for k in keys)}".encode()).decode().rstrip("=")
+
+
+def decode_keys(cursor: str, kind: str, count: int, *, field: str) -> tuple[int, ...]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, *values = raw.split(":")
+        if prefix != kind or len(values) != count or not all(v.lstrip("-").isdigit() for v in values):
+            raise ValueError
+        return tuple(int(v) for v in values)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValidationFailed(f"{field} is not a valid cursor", field=field) from None

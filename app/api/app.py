@@ -20,7 +20,7 @@ from app.api.graphql.limits import QueryLimits
 from app.api.graphql.http import GraphQLEndpoint
 from app.api.graphql.ws.server import WebSocketServer
 from app.api.graphql.schema import build_schema
-from app.api.http import alerts, health, statuspage
+from app.api.http import alerts, health, postmortems, statuspage
 from app.api.ratelimit import ApiLimits, RateLimiter
 from app.api.request_id import RequestIdMiddleware
 from app.api.security_headers import SecurityHeadersMiddleware
@@ -130,6 +130,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         *health.routes,
         *alerts.routes,
         *statuspage.routes(settings),
+        *postmortems.routes,
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings

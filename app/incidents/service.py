@@ -15,7 +15,7 @@ from app.events import Outbox, access_changed, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import store, timeline
+from app.incidents import hooks, store, timeline
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
@@ -88,8 +88,9 @@ async def update_status(
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
         _check_version(incident, expected_version)
-        previous = incident.status
-        changes = _transition(incident, status)
+        previous = IncidentStatus(incident.status)
+        change = hooks.StatusChange(outbox, incident, previous, status, actor)
+        changes = await _transition(change)
         incident.status = status
         incident.version += 1
         await timeline.append(
@@ -100,15 +101,19 @@ async def update_status(
             message=message,
             data={"from": previous.value, "to": status.value},
         )
+        await hooks.after(change)
         await _save(outbox, incident, ["status", "version", *changes])
     return incident
 
 
-def _transition(incident: Incident, target: IncidentStatus) -> dict[str, datetime | None]:
+async def _transition(change: hooks.StatusChange) -> dict[str, datetime | None]:
+    """Check the move (the table, then the registered guards) and stamp its timestamps."""
+    incident = change.incident
     stamps = {name: getattr(incident, name) for name in ("acknowledged_at", "identified_at", "mitigated_at", "resolved_at", "closed_at")}
-    plan = plan_transition(IncidentStatus(incident.status), target, stamps, clock.now())
+    plan = plan_transition(change.previous, change.target, stamps, clock.now())
     if isinstance(plan, TransitionRefused):
         raise InvalidTransition(plan.message, field="status")
+    await hooks.check(change)
     for name, value in plan.items():
         setattr(incident, name, value)
     return plan
@@ -338,8 +343,9 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             raise InvalidTransition(
                 f"Cannot merge into {target.reference}: it is {target.status.value}", field="intoIncidentId"
             )
-        previous = source.status
-        changes = _transition(source, IncidentStatus.MERGED)
+        previous = IncidentStatus(source.status)
+        change = hooks.StatusChange(outbox, source, previous, IncidentStatus.MERGED, actor)
+        changes = await _transition(change)
         source.status = IncidentStatus.MERGED
         source.merged_into_id = target.id
         source.version += 1
@@ -351,6 +357,7 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             message=f"Merged into {target.reference}",
             data={"from": previous.value, "to": IncidentStatus.MERGED.value, "intoIncidentId": to_global_id("Incident", target.id), "intoReference": target.reference},
         )
+        await hooks.after(change)
         await _save(outbox, source, ["status", "version", "merged_into_id", *changes])
         await timeline.append(
             outbox,

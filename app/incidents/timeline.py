@@ -27,6 +27,15 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.ALERT_DETACHED: None,
     TimelineKind.ALERTS_RESOLVED: "UPDATED",
     TimelineKind.STATUS_UPDATE: "UPDATED",
+    # Postmortem and action item events are about the learning, not the incident itself.
+    TimelineKind.POSTMORTEM_CREATED: None,
+    TimelineKind.POSTMORTEM_SUBMITTED: None,
+    TimelineKind.POSTMORTEM_APPROVED: None,
+    TimelineKind.POSTMORTEM_RETURNED: None,
+    TimelineKind.POSTMORTEM_PUBLISHED: None,
+    TimelineKind.POSTMORTEM_REOPENED: None,
+    TimelineKind.ACTION_ITEM_CREATED: None,
+    TimelineKind.ACTION_ITEM_STATUS_CHANGED: None,
 }
 
 

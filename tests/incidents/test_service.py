@@ -68,14 +68,15 @@ async def test_viewer_cannot_declare(viewer: Actor) -> None:
 
 
 async def test_status_walk_sets_timestamps_and_events(responder: Actor, broker: object) -> None:
-    incident = await declare(responder)
+    incident = await declare(responder, severity=Severity.SEV3)  # SEV1/SEV2 close only with a published postmortem
     for status in (S.INVESTIGATING, S.MONITORING, S.RESOLVED, S.POSTMORTEM, S.CLOSED):
         incident = await service.update_status(actor=responder.principal, incident_id=incident.id, status=status, message=f"to {status.value}")
     stored = await Incident.get(id=incident.id)
     assert stored.status is S.CLOSED and stored.version == 6
     assert stored.acknowledged_at <= stored.identified_at <= stored.mitigated_at <= stored.resolved_at <= stored.closed_at
     events = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence")
-    assert [e.sequence for e in events] == [1, 2, 3, 4, 5, 6]
+    assert [e.sequence for e in events] == [1, 2, 3, 4, 5, 6, 7]
+    assert events[5].kind == "POSTMORTEM_CREATED"  # entering POSTMORTEM starts the postmortem
     assert events[2].data == {"from": "INVESTIGATING", "to": "MONITORING"}
     assert events[2].message == "to MONITORING"
 

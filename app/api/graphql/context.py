@@ -26,3 +26,7 @@ class Context:
 
             self._loaders = Loaders(self.principal)
         return self._loaders
+
+    def fresh_loaders(self) -> None:
+        """Forget what the loaders read: a long-lived subscription calls it before each event."""
+        self._loaders = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -21,7 +22,11 @@ from app.identity.policy import Action, require
 from app.ids import to_global_id
 from app import pagination
 
+if TYPE_CHECKING:
+    from app.api.graphql.postmortems.action_items import ActionItem, ActionItemStatus
+
 UserRole = strawberry.enum(Role, name="UserRole", description="What a user may do.")
+_ACTION_ITEMS = "app.api.graphql.postmortems.action_items"
 
 
 @strawberry.enum(description="What a token may do, within what its user's role allows.")
@@ -39,6 +44,17 @@ class User(Node):
     active: bool
     created_at: DateTime
     pk: strawberry.Private[int]
+
+    @strawberry.field(description="Action items this user owns, of incidents the viewer may see, earliest due first.")
+    async def action_items(
+        self,
+        info: Info[Context, None],
+        status: list[Annotated["ActionItemStatus", strawberry.lazy(_ACTION_ITEMS)]] | None = None,
+    ) -> list[Annotated["ActionItem", strawberry.lazy(_ACTION_ITEMS)]]:
+        from app.api.graphql.postmortems.action_items import ActionItem
+
+        key = (self.pk, tuple(sorted(status or (), key=lambda s: s.value)))
+        return [ActionItem.from_model(i) for i in await info.context.loaders.postmortems.owner_action_items.load(key)]
 
     @classmethod
     def from_model(cls, user: UserModel) -> User:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
@@ -17,6 +18,9 @@ from app.incidents.queries import TimelineWindow
 from app.statuspage import queries as statuspage_queries
 from app.statuspage.models import Component as StatusComponent
 from app.statuspage.models import PublicIncident, StatusUpdate
+
+if TYPE_CHECKING:
+    from app.api.graphql.postmortems.loaders import PostmortemLoaders
 
 
 class Loaders:
@@ -35,6 +39,16 @@ class Loaders:
         self.status_component = DataLoader(self._status_components)
         self.status_updates = DataLoader(self._status_updates)
         self.public_incident = DataLoader(self._public_incidents)
+        self._postmortems: PostmortemLoaders | None = None
+
+    @property
+    def postmortems(self) -> PostmortemLoaders:
+        """Loaders of the postmortems domain, made on first use."""
+        if self._postmortems is None:
+            from app.api.graphql.postmortems.loaders import PostmortemLoaders
+
+            self._postmortems = PostmortemLoaders(self.principal)
+        return self._postmortems
 
     async def _users(self, ids: Sequence[int]) -> list[User | None]:
         rows = {row.id: row for row in await User.filter(id__in=list(ids))}

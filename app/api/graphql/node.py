@@ -11,6 +11,8 @@ from app.api.graphql.catalog import Service
 from app.api.graphql.context import Context
 from app.api.graphql.identity import ApiToken, User
 from app.api.graphql.incidents.types import Incident, TimelineEvent
+from app.api.graphql.postmortems.action_items import ActionItem
+from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.relay import Node
 from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
 from app.statuspage.models import Maintenance as MaintenanceModel
@@ -22,6 +24,7 @@ from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.policy import Action, require
 from app.ids import from_global_id
 from app.incidents.models import TimelineEvent as TimelineEventModel
+from app.postmortems.models import ActionItem as ActionItemModel
 
 
 async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None:
@@ -53,6 +56,17 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
         return Integration.from_model(integration) if integration else None
     if type_name in ("StatusComponent", "ComponentGroup", "Maintenance", "StatusUpdate"):
         return await _statuspage_node(info, type_name, pk)
+    if type_name == "Postmortem":
+        postmortem = await loaders.postmortems.postmortem.load(pk)
+        return Postmortem.from_model(postmortem) if postmortem else None
+    if type_name == "PostmortemTemplate":
+        template = await loaders.postmortems.template.load(pk)
+        return PostmortemTemplate.from_model(template) if template else None
+    if type_name == "ActionItem":
+        item = await ActionItemModel.get_or_none(id=pk)
+        if item is None or await loaders.incident.load(item.incident_id) is None:
+            return None
+        return ActionItem.from_model(item)
     if type_name == "ApiToken":
         token = await ApiTokenModel.get_or_none(id=pk)
         if token is None or (token.user_id != principal.user_id and not principal.is_admin):

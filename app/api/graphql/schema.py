@@ -28,6 +28,11 @@ from app.api.graphql.statuspage.mutations import StatusPageMutation
 from app.api.graphql.statuspage.queries import StatusPageQuery
 from app.api.graphql.statuspage.subscriptions import StatusPageSubscription
 from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
+from app.api.graphql.postmortems.action_items import ActionItem, ActionItemMutation, ActionItemQuery
+from app.api.graphql.postmortems.mutations import PostmortemMutation
+from app.api.graphql.postmortems.queries import PostmortemQuery
+from app.api.graphql.postmortems.subscriptions import PostmortemSubscription
+from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.scalars import SCALAR_MAP
 from app.api.graphql.catalog import Service
 from app.errors import DomainError
@@ -35,12 +40,14 @@ from app.errors import DomainError
 log = logging.getLogger("app.graphql")
 
 Query = merge_types(
-    "Query", (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, AuditQuery)
+    "Query",
+    (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, AuditQuery, PostmortemQuery, ActionItemQuery),
 )
 Mutation = merge_types(
-    "Mutation", (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation, StatusPageMutation)
+    "Mutation",
+    (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation, StatusPageMutation, PostmortemMutation, ActionItemMutation),
 )
-Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription))
+Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription, PostmortemSubscription))
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -75,7 +82,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         subscription=Subscription,
         types=[
             Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration,
-            StatusComponent, ComponentGroup, Maintenance, StatusUpdate,
+            StatusComponent, ComponentGroup, Maintenance, StatusUpdate, Postmortem, PostmortemTemplate, ActionItem,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),

@@ -14,7 +14,9 @@ from typing import Any
 from app.api.graphql.relay import pk_of, pks_of
 from app.errors import NotFound
 from app.identity.policy import Action, Principal, require
+from app.ids import parse_pk
 from app.incidents import queries
+from app.postmortems import queries as postmortem_queries
 
 Authorize = Callable[[Principal | None, dict[str, Any]], Awaitable[Hashable]]
 
@@ -43,17 +45,46 @@ async def _public(_: Principal | None, __: dict[str, Any]) -> Hashable:
     return "public"
 
 
+async def _visible_postmortem(principal: Principal | None, args: dict[str, Any]) -> Hashable:
+    principal = require(principal, Action.READ)
+    pk = pk_of(str(args.get("postmortemId", "")), "Postmortem", field="postmortemId")
+    if not await postmortem_queries.get_visible(principal, [pk]):
+        raise NotFound("Postmortem not found", field="postmortemId")
+    return "postmortem-readers"  # whoever may see its incident sees the same postmortem
+
+
+async def _incident_argument(args: dict[str, Any]) -> int | None:
+    return parse_pk(str(args.get("incidentId", "")), "Incident") if "incidentId" in args else None
+
+
+async def _postmortem_incident(args: dict[str, Any]) -> int | None:
+    pk = parse_pk(str(args.get("postmortemId", "")), "Postmortem")
+    found = await postmortem_queries.by_ids([pk]) if pk is not None else {}
+    return found[pk].incident_id if pk in found else None
+
+
 @dataclass(frozen=True)
 class Rule:
     authorize: Authorize
+    # The incident whose visibility the stream depends on: re-checked when access to it changes.
+    incident: Callable[[dict[str, Any]], Awaitable[int | None]] | None = None
 
 
 RULES: dict[str, Rule] = {
-    "incidentTimeline": Rule(_visible_incident),
-    "incidentUpdated": Rule(_visible_incident),
+    "incidentTimeline": Rule(_visible_incident, _incident_argument),
+    "incidentUpdated": Rule(_visible_incident, _incident_argument),
     "incidentFeed": Rule(_own_visibility),
     "alertFeed": Rule(_alert_readers),
+    "postmortemUpdated": Rule(_visible_postmortem, _postmortem_incident),
 }
+
+
+async def incident_scope(field: str, args: dict[str, Any]) -> int | None:
+    """The incident a subscription streams about (its access is re-checked), if any."""
+    rule = RULES.get(field)
+    if rule is not None and rule.incident is not None:
+        return await rule.incident(args)
+    return await _incident_argument(args)
 
 
 async def audience(field: str, principal: Principal | None, args: dict[str, Any], *, public: bool) -> Hashable:

@@ -52,6 +52,7 @@ CONTRACT_NAMES = {
         "viewer", "node", "incident", "incidentByReference", "incidents", "services", "users",
         "alerts", "alert", "integrations", "alertRules",
         "statusPage", "statusComponents", "componentGroups", "maintenances", "auditLog",
+        "postmortem", "postmortems", "postmortemTemplates", "actionItems",
     ],
     "Mutation": [
         "declareIncident", "updateIncidentStatus", "changeIncidentSeverity", "updateIncident",
@@ -62,12 +63,18 @@ CONTRACT_NAMES = {
         "postStatusUpdate", "updateIncidentPublicTitle", "createStatusComponent", "updateStatusComponent",
         "deleteStatusComponent", "setStatusComponentStatus", "createComponentGroup", "updateComponentGroup",
         "deleteComponentGroup", "scheduleMaintenance", "updateMaintenance", "postMaintenanceUpdate", "cancelMaintenance",
+        "createPostmortem", "updatePostmortem", "updatePostmortemStatus", "submitPostmortemForReview", "approvePostmortem",
+        "returnPostmortemToDraft", "publishPostmortem", "reopenPostmortem", "highlightTimelineEvent",
+        "addPostmortemTimelineEntry", "updatePostmortemTimelineEntry", "removePostmortemTimelineEntry",
+        "createPostmortemTemplate", "updatePostmortemTemplate",
+        "createActionItem", "updateActionItem", "completeActionItem", "linkActionItem", "unlinkActionItem",
     ],
     "Incident": [
         "id", "number", "reference", "title", "summary", "severity", "status", "private", "version",
         "services", "roles", "timeline", "declaredAt", "acknowledgedAt", "identifiedAt",
         "mitigatedAt", "resolvedAt", "closedAt", "alerts",
         "mitigatedAt", "resolvedAt", "closedAt", "statusUpdates", "publicTitle", "publicStatus",
+        "postmortem", "actionItems",
     ],
     "Alert": [
         "id", "service", "integration", "dedupKey", "status", "severity", "summary", "details", "labels",
@@ -82,8 +89,9 @@ CONTRACT_NAMES = {
     "AlertStatus": ["FIRING", "ACKNOWLEDGED", "RESOLVED"],
     "IntegrationKind": ["ALERTMANAGER", "GRAFANA", "EVENTS_V2", "GENERIC"],
     "TimelineEvent": ["id", "sequence", "kind", "occurredAt", "recordedAt", "actor", "message", "data"],
+    "User": ["actionItems"],
     "UserError": ["code", "message", "field"],
-    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed", "statusPageUpdated"],
+    "Subscription": ["incidentTimeline", "incidentUpdated", "incidentFeed", "alertFeed", "statusPageUpdated", "postmortemUpdated"],
     "IncidentFeedEvent": ["kind", "incident", "sequence"],
     "StatusPage": [
         "name", "url", "logoUrl", "timeZone", "updatedAt", "indicator", "description", "components", "groups",
@@ -94,6 +102,30 @@ CONTRACT_NAMES = {
     "Maintenance": ["id", "title", "status", "scheduledFor", "scheduledUntil", "startedAt", "endedAt", "components", "updates"],
     "StatusUpdate": ["id", "audience", "publicStatus", "message", "createdAt", "sequence", "author", "componentImpacts"],
     "ApiTokenPayload": ["token", "apiToken", "errors"],
+    "Postmortem": [
+        "id", "incident", "title", "status", "version", "sections", "whys", "contributingFactors",
+        "noActionItemsReason", "authors", "reviewers", "timeline", "actionItems", "keyTimes", "duration",
+        "timeToAcknowledge", "timeToMitigate", "timeToResolve", "languageFindings", "revisions", "markdown",
+        "createdAt", "updatedAt", "publishedAt",
+    ],
+    "PostmortemPayload": ["postmortem", "errors"],
+    "PostmortemKeyTimes": ["detectedAt", "acknowledgedAt", "mitigatedAt", "resolvedAt"],
+    "Why": ["question", "answer"],
+    "ContributingFactor": ["category", "description"],
+    "LanguageFinding": ["section", "offset", "phrase", "suggestion"],
+    "PostmortemRevision": ["actor", "createdAt", "section"],
+    "ActionItem": [
+        "id", "incident", "postmortem", "title", "description", "owner", "dueDate", "priority", "status",
+        "kind", "externalLink", "createdAt", "completedAt",
+    ],
+    "ExternalLink": ["provider", "key", "url"],
+    "ActionItemPayload": ["actionItem", "errors"],
+    "CreatePostmortemInput": ["incidentId", "templateId"],
+    "CreateActionItemInput": ["incidentId", "postmortemId", "title", "description", "ownerId", "dueDate", "priority", "kind"],
+    "UpdateActionItemInput": ["actionItemId", "expectedVersion"],
+    "LinkActionItemInput": ["actionItemId", "provider", "key", "url"],
+    "ActionItemFilter": ["owner", "status", "overdue", "incidentId", "dueBefore"],
+    "UpdatePostmortemInput": ["postmortemId", "expectedVersion", "whys", "noActionItemsReason"],
 }
 
 

@@ -28,6 +28,8 @@ from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
 
 if TYPE_CHECKING:
     from app.api.graphql.alerts.types import AlertConnection
+    from app.api.graphql.postmortems.action_items import ActionItem
+    from app.api.graphql.postmortems.types import Postmortem
 
 
 class Unset:
@@ -223,6 +225,23 @@ class Incident(Node):
     async def public_status(self, info: Info[Context, None]) -> PublicIncidentStatus | None:
         row = await info.context.loaders.public_incident.load(self.pk)
         return row.status if row is not None else None
+
+    @strawberry.field(description="The incident's postmortem, once started.")
+    async def postmortem(
+        self, info: Info[Context, None]
+    ) -> Annotated["Postmortem", strawberry.lazy("app.api.graphql.postmortems.types")] | None:
+        from app.api.graphql.postmortems.types import Postmortem
+
+        row = await info.context.loaders.postmortems.by_incident.load(self.pk)
+        return Postmortem.from_model(row) if row else None
+
+    @strawberry.field(description="The incident's follow-ups, earliest due first (undated last).")
+    async def action_items(
+        self, info: Info[Context, None]
+    ) -> list[Annotated["ActionItem", strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
+        from app.api.graphql.postmortems.action_items import ActionItem
+
+        return [ActionItem.from_model(i) for i in await info.context.loaders.postmortems.incident_action_items.load(self.pk)]
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:

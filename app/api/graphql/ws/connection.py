@@ -23,7 +23,6 @@ from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.fanout import Group, Subscriber
 from app.errors import DomainError
-from app.ids import parse_pk
 from app.identity.policy import Principal, Unauthenticated
 
 if TYPE_CHECKING:
@@ -267,7 +266,7 @@ class Connection:
         def start() -> Any:
             return executor.subscribe(prepared, variables=variables, context=context, operation_name=name)
 
-        incident_pk = parse_pk(str(args.get("incidentId", "")), "Incident") if "incidentId" in args else None
+        incident_pk = await subscription_access.incident_scope(root.name.value, args)
         if incident_pk is not None:
             self.incident_operations[operation_id] = incident_pk
         subscriber = Subscriber(self, operation_id)

@@ -1,0 +1,65 @@
+"""Extension points of the incident lifecycle, for domains built on incidents.
+
+Another domain registers a *guard* (may refuse a status change by raising a DomainError) or an
+*after-transition hook* (reacts to it). Both run inside the status change's transaction, with
+the incident row locked, so whatever they write commits or rolls back with the change. The
+incidents domain never imports the domains that extend it: they register here at start-up
+(see `app/wiring.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from app.events import Outbox
+from app.identity.policy import Principal
+from app.incidents.lifecycle import IncidentStatus
+from app.incidents.models import Incident
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One status change in progress. Guards see the incident before the change; after-hooks
+    see it changed, its STATUS_CHANGED event appended, and may append events of their own with
+    `app.incidents.timeline.append(change.outbox, change.incident, ...)` (the caller saves)."""
+
+    outbox: Outbox
+    incident: Incident
+    previous: IncidentStatus
+    target: IncidentStatus
+    actor: Principal
+
+
+Hook = Callable[[StatusChange], Awaitable[None]]
+
+_guards: list[Hook] = []
+_after: list[Hook] = []
+
+
+def register_guard(hook: Hook) -> None:
+    """Run `hook` before every status change; raising a DomainError refuses the change."""
+    if hook not in _guards:
+        _guards.append(hook)
+
+
+def register_after_transition(hook: Hook) -> None:
+    """Run `hook` after every status change, in the same transaction."""
+    if hook not in _after:
+        _after.append(hook)
+
+
+def unregister(hook: Hook) -> None:
+    for hooks in (_guards, _after):
+        if hook in hooks:
+            hooks.remove(hook)
+
+
+async def check(change: StatusChange) -> None:
+    for hook in tuple(_guards):
+        await hook(change)
+
+
+async def after(change: StatusChange) -> None:
+    for hook in tuple(_after):
+        await hook(change)

@@ -1,0 +1,173 @@
+"""What every postmortem command shares: visibility, row locks, versions, revisions and the
+event co-authors receive."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from app import clock
+from app.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed, VersionConflict
+from app.events import Outbox
+from app.identity.models import Role, User
+from app.identity.policy import Principal
+from app.ids import to_global_id
+from app.incidents import queries as incident_queries
+from app.postmortems import lifecycle
+from app.postmortems.enums import PostmortemStatus
+from app.postmortems.models import Postmortem, PostmortemRevision
+
+UNSET: Any = object()
+
+
+class PolicyRefused(DomainError):
+    """A rule of the organisation (not of the data) refuses the change."""
+
+    code = ErrorCode.POLICY
+
+
+def postmortem_topic(postmortem_id: int) -> str:
+    return f"postmortem:{postmortem_id}"
+
+
+async def visible_incident(actor: Principal, incident_id: int, *, field: str = "incidentId") -> None:
+    """NotFound unless the incident exists and the actor may see it."""
+    if not await incident_queries.get_visible(actor, [incident_id]):
+        raise NotFound("Incident not found", field=field)
+
+
+async def visible_postmortem_incident(actor: Principal, postmortem_id: int, *, field: str = "postmortemId") -> int:
+    """The incident id of a postmortem the actor may see; NotFound otherwise."""
+    rows = await Postmortem.filter(id=postmortem_id).values_list("incident_id", flat=True)
+    if not rows or not await incident_queries.get_visible(actor, [rows[0]]):
+        raise NotFound("Postmortem not found", field=field)
+    return rows[0]
+
+
+async def locked(outbox: Outbox, postmortem_id: int, *, field: str = "postmortemId") -> Postmortem:
+    postmortem = (
+        await Postmortem.filter(id=postmortem_id).using_db(outbox.connection).select_for_update().first()
+    )
+    if postmortem is None:
+        raise NotFound("Postmortem not found", field=field)
+    return postmortem
+
+
+def check_version(postmortem: Postmortem, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != postmortem.version:
+        raise VersionConflict(
+            f"The postmortem is at version {postmortem.version}, not {expected_version}; reload and retry",
+            field="expectedVersion",
+        )
+
+
+def check_editable(postmortem: Postmortem) -> None:
+    status = PostmortemStatus(postmortem.status)
+    if status not in lifecycle.EDITABLE:
+        raise Conflict(
+            f"The postmortem is {status.value}: its content is frozen; reopen it (reopenPostmortem) to change it",
+            field="postmortemId",
+        )
+
+
+async def active_people(user_ids: Sequence[int], *, field: str) -> list[int]:
+    """Deduplicated ids of active users who may act on incidents (not viewers)."""
+    wanted = list(dict.fromkeys(user_ids))
+    users = {u.id: u for u in await User.filter(id__in=wanted)} if wanted else {}
+    for user_id in wanted:
+        user = users.get(user_id)
+        if user is None or not user.active:
+            raise NotFound("User not found", field=field)
+        if user.role is Role.VIEWER:
+            raise ValidationFailed(f"{user.name} is a viewer; viewers cannot write or review postmortems", field=field)
+    return wanted
+
+
+async def check_can_see(incident_id: int, user_ids: Sequence[int], *, field: str) -> None:
+    """People named on a (private) incident's postmortem or action items must be able to see it:
+    naming someone grants no access (membership does)."""
+    for user in await User.filter(id__in=list(user_ids)) if user_ids else []:
+        if not await incident_queries.can_see(Principal(user_id=user.id, role=user.role), incident_id):
+            raise ValidationFailed(f"{user.name} cannot see this private incident; make them a member first", field=field)
+
+
+class Changes:
+    """The sections one command changed: their revisions, and what subscribers are told."""
+
+    def __init__(self) -> None:
+        self.revisions: list[tuple[str, Any, Any]] = []
+        self.content = False
+
+    def record(self, section: str, before: Any, after: Any, *, content: bool = True) -> None:
+        self.revisions.append((section, before, after))
+        self.content = self.content or content
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(section for section, _, _ in self.revisions))
+
+    def __bool__(self) -> bool:
+        return bool(self.revisions)
+
+
+async def commit_changes(outbox: Outbox, postmortem: Postmortem, changes: Changes, *, actor_id: int | None) -> None:
+    """Bump the version (and the content version), store one revision per changed section,
+    save, and tell subscribers after commit."""
+    now = clock.now()
+    postmortem.version += 1
+    postmortem.updated_at = now
+    fields = ["version", "updated_at", *_changed_fields(changes)]
+    if changes.content:
+        postmortem.content_version += 1
+        fields.append("content_version")
+    await postmortem.save(update_fields=list(dict.fromkeys(fields)), using_db=outbox.connection)
+    await PostmortemRevision.bulk_create(
+        [
+            PostmortemRevision(
+                postmortem_id=postmortem.id,
+                version=postmortem.version,
+                section=section,
+                actor_id=actor_id,
+                created_at=now,
+                before={"value": before},  # wrapped: a JSON field reads bare strings as JSON text
+                after={"value": after},
+            )
+            for section, before, after in changes.revisions
+        ],
+        using_db=outbox.connection,
+    )
+    announce(outbox, postmortem, actor_id=actor_id, sections=changes.sections)
+
+
+def _changed_fields(changes: Changes) -> list[str]:
+    fields = []
+    for section in changes.sections:
+        if section == "title":
+            fields.append("title")
+        elif section == "whys":
+            fields.append("whys")
+        elif section == "contributingFactors":
+            fields.append("contributing_factors")
+        elif section == "noActionItemsReason":
+            fields.append("no_action_items_reason")
+        elif section not in ("timeline", "authors", "reviewers"):
+            fields.append("sections")
+    return fields
+
+
+def announce(outbox: Outbox, postmortem: Postmortem, *, actor_id: int | None, sections: Sequence[str] = (), kind: str = "postmortem") -> None:
+    outbox.add(
+        postmortem_topic(postmortem.id),
+        {
+            "type": kind,
+            "postmortemId": postmortem.id,
+            "version": postmortem.version,
+            "status": PostmortemStatus(postmortem.status).value,
+            "actorId": actor_id,
+            "sections": list(sections),
+        },
+    )
+
+
+def user_gids(user_ids: Sequence[int]) -> list[str]:
+    return [to_global_id("User", u) for u in user_ids]
