@@ -51,4 +51,5 @@ class AlertSubscription:
         if broker is None:
             raise RuntimeError("the broker is not running")
         async for item in feed.alert_feed(broker, services):
+            info.context.fresh_loaders()  # relations as of this event
             yield AlertFeedEvent(kind=FeedKind(item.kind), alert=Alert.from_model(item.alert))

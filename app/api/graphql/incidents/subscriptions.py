@@ -64,6 +64,7 @@ class IncidentSubscription:
     ) -> AsyncGenerator[TimelineEvent, None]:
         pk = await _visible_incident_pk(info, incident_id)
         async for event in stream.timeline_stream(_broker(), pk, after_sequence):
+            info.context.fresh_loaders()  # relations are read as of this event, not from an earlier one
             yield TimelineEvent.from_model(event)
 
     @strawberry.subscription(description="The incident after each change (status, severity, roles, fields).")
@@ -72,6 +73,7 @@ class IncidentSubscription:
     ) -> AsyncGenerator[Incident, None]:
         pk = await _visible_incident_pk(info, incident_id)
         async for incident in stream.incident_changes(_broker(), pk):
+            info.context.fresh_loaders()
             yield Incident.from_model(incident)
 
     @strawberry.subscription(description="Every change to the incidents the viewer may see.")
@@ -81,4 +83,5 @@ class IncidentSubscription:
             visible = await queries.get_visible(principal, [item.incident_id])
             incident = visible.get(item.incident_id)
             if incident is not None:
+                info.context.fresh_loaders()
                 yield IncidentFeedEvent(kind=FeedKind(item.kind), incident=Incident.from_model(incident), sequence=item.sequence)

@@ -129,3 +129,15 @@ async def test_sigterm_closes_sockets_with_1001(backend: Backend, clean_db: obje
         assert code == 1001
         assert own.process.wait(timeout=20) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once done
         assert "Application shutdown complete" in own.log()
+
+
+async def test_incident_updates_show_relations_as_of_each_change(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+    incident_id = await declared(responder)
+    updates: list[Any] = []
+    async with client(server, viewer) as session:
+        task = asyncio.create_task(collect(session, document("IncidentUpdated"), {"incidentId": incident_id}, 2, updates))
+        await asyncio.sleep(0.5)
+        await mutate(server, responder, "AssignIncidentRole", incidentId=incident_id, role="SCRIBE", userId=responder.global_id)
+        await mutate(server, responder, "UnassignIncidentRole", incidentId=incident_id, role="SCRIBE")
+        await asyncio.wait_for(task, 10)
+    assert [[r["role"] for r in u["incidentUpdated"]["roles"]] for u in updates] == [["SCRIBE"], []]
