@@ -27,11 +27,13 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
 from app.api import audit as audit_hooks
 from app.api.graphql.documents import root_fields
+from app.api.graphql.inputs import InputBounds, variable_errors
 from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
 
@@ -62,7 +64,7 @@ class Executor:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
-        self.rules = [*specified_rules, *self.limits.rules()]
+        self.rules = [*specified_rules, *self.limits.rules(), InputBounds]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         self._cache: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
@@ -82,7 +84,7 @@ class Executor:
 
     def _prepare(self, query: str, operation_name: str | None) -> Prepared:
         if len(query) > MAX_QUERY_LENGTH:
-            return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters")])
+            return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters", extensions={"code": "QUERY_TOO_LONG"})])
         try:
             document = parse(query, max_tokens=self.limits.tokens)
         except GraphQLError as error:
@@ -94,7 +96,7 @@ class Executor:
         errors = validate(self.schema, document, self.rules)
         if operation is None and not errors:
             message = f"Unknown operation named '{operation_name}'" if operation_name else "Provide operationName: the document has several operations"
-            errors = [GraphQLError(message)]
+            errors = [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]
         return Prepared(
             document=document,
             errors=list(errors),
@@ -107,6 +109,8 @@ class Executor:
         self, prepared: Prepared, *, variables: dict[str, Any] | None, context: Any, operation_name: str | None, root: Any = None
     ) -> ExecutionResult:
         assert prepared.document is not None
+        if errors := variable_errors(variables):
+            return ExecutionResult(None, errors)
         result = execute(
             self.schema,
             prepared.document,
@@ -135,6 +139,8 @@ class Executor:
         """The stream of results of a subscription (one execution per source event), or the
         result that stopped it before it started."""
         assert prepared.document is not None
+        if errors := self.variable_errors(prepared, variables):
+            return ExecutionResult(None, errors)
         result = subscribe(
             self.schema,
             prepared.document,
@@ -147,6 +153,15 @@ class Executor:
         if isinstance(result, ExecutionResult) and result.errors:
             log_unexpected(result.errors, getattr(context, "request_id", "-"))
         return result  # type: ignore[return-value]
+
+
+    def variable_errors(self, prepared: Prepared, variables: dict[str, Any] | None) -> list[GraphQLError]:
+        """Why these variables cannot run the operation (bounds, then the declared types), if they cannot."""
+        if errors := variable_errors(variables):
+            return errors
+        assert prepared.operation is not None
+        coerced = get_variable_values(self.schema, prepared.operation.variable_definitions or (), variables or {})
+        return coerced if isinstance(coerced, list) else []
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:

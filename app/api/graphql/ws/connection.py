@@ -21,6 +21,7 @@ from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
 from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
+from app.api.graphql.errors import format_request_error
 from app.api.graphql.ws.fanout import Group, Subscriber
 from app.errors import DomainError
 from app.identity.policy import Principal, Unauthenticated
@@ -244,7 +245,7 @@ class Connection:
             return
         if not prepared.ok:
             self.operations.pop(operation_id, None)
-            self.deliver(self.wire.error_message(operation_id, [e.formatted for e in prepared.errors]))
+            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in prepared.errors]))
             return
         client = self.scope.get("client")
         context = Context(principal=self.principal, request_id=self.request_id, client_ip=client[0] if client else None)
@@ -254,6 +255,10 @@ class Connection:
                 self.deliver(self.wire.next_frame(operation_id)[0] + p.dumps(self.server.format(result)) + "}")
                 self.deliver(self.wire.complete_message(operation_id))
                 self.operations.pop(operation_id, None)
+            return
+        if errors := executor.variable_errors(prepared, variables):
+            self.operations.pop(operation_id, None)
+            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in errors]))
             return
         assert prepared.operation is not None
         root = next(s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode))
