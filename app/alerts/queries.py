@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from app import db
+from app.text import search_term
 from app.alerts.enums import OPEN_ALERT_STATUSES, AlertSeverity, AlertStatus
 from app.alerts.locking import rules_of
 from app.alerts.models import Alert, AlertRules, Integration
@@ -87,8 +88,7 @@ def _conditions(flt: AlertFilter | None) -> Q:
             conditions.append(Q(status__in=list(OPEN_ALERT_STATUSES)))
         elif flt.open is False:
             conditions.append(Q(status=AlertStatus.RESOLVED))
-        if flt.search and flt.search.strip():
-            term = flt.search.strip()
+        if term := search_term(flt.search, field="filter.search"):
             conditions.append(Q(summary__icontains=term) | Q(dedup_key=term))
     return reduce(lambda a, b: a & b, conditions)
 

@@ -19,6 +19,7 @@ from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from app.incidents.models import Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
 from app.ids import parse_int
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.text import search_term
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,7 @@ def _filtered(principal: Principal, flt: IncidentFilter | None) -> list[Q]:
     if flt.service_ids:
         linked = Subquery(IncidentService.filter(service_id__in=list(flt.service_ids)).values("incident_id"))
         conditions.append(Q(id__in=linked))
-    if flt.search and flt.search.strip():
-        term = flt.search.strip()
+    if term := search_term(flt.search, field="filter.search"):
         conditions.append(Q(title__icontains=term) | Q(summary__icontains=term))
     conditions.extend(flt.extra)
     return conditions

@@ -139,7 +139,7 @@ class Executor:
         """The stream of results of a subscription (one execution per source event), or the
         result that stopped it before it started."""
         assert prepared.document is not None
-        if errors := self.variable_errors(prepared, variables):
+        if errors := variable_errors(variables):
             return ExecutionResult(None, errors)
         result = subscribe(
             self.schema,
@@ -155,13 +155,13 @@ class Executor:
         return result  # type: ignore[return-value]
 
 
-    def variable_errors(self, prepared: Prepared, variables: dict[str, Any] | None) -> list[GraphQLError]:
-        """Why these variables cannot run the operation (bounds, then the declared types), if they cannot."""
+    def coerce_variables(self, prepared: Prepared, variables: dict[str, Any] | None) -> dict[str, Any] | list[GraphQLError]:
+        """The variables as the operation's declared types read them, or why they cannot."""
         if errors := variable_errors(variables):
             return errors
         assert prepared.operation is not None
         coerced = get_variable_values(self.schema, prepared.operation.variable_definitions or (), variables or {})
-        return coerced if isinstance(coerced, list) else []
+        return coerced if isinstance(coerced, list) else coerced.coerced
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:

@@ -256,13 +256,14 @@ class Connection:
                 self.deliver(self.wire.complete_message(operation_id))
                 self.operations.pop(operation_id, None)
             return
-        if errors := executor.variable_errors(prepared, variables):
+        coerced = executor.coerce_variables(prepared, variables)
+        if isinstance(coerced, list):
             self.operations.pop(operation_id, None)
-            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in errors]))
+            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in coerced]))
             return
         assert prepared.operation is not None
         root = next(s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode))
-        args = {a.name.value: value_from_ast_untyped(a.value, variables or {}) for a in root.arguments or ()}
+        args = {a.name.value: value_from_ast_untyped(a.value, coerced) for a in root.arguments or ()}
         audience = await subscription_access.audience(root.name.value, self.principal, args, public=public)
         if operation_id not in self.operations:  # stopped while authorizing
             return
