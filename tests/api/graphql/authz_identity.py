@@ -13,7 +13,7 @@ USERS = "{ users(first: 100) { totalCount edges { node { id name actionItems { t
 
 
 async def _own_user(world: World, caller: Caller) -> dict[str, Any]:
-    return {"input": {"userId": world.user_of(caller).global_id, "name": f"ci {uuid.uuid4().hex[:6]}", "scopes": ["READ"]}}
+    return {"input": {"userId": world.user_of(caller).global_id, "name": f"ci {uuid.uuid4().hex[:6]}"}}
 
 
 async def _own_token(world: World, caller: Caller) -> dict[str, Any]:
