@@ -94,7 +94,7 @@ MUTATIONS = (
 
 SUBSCRIPTIONS = (
     Rule(
-        "alertFeed", Access.READ, "subscription { alertFeed { kind alert { id attachedAt incident { id title } } } }",
+        "alertFeed", Access.READ, "subscription { alertFeed { kind alert { id summary attachedAt incident { id title } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
     ),
 )

@@ -14,11 +14,13 @@ Runs on SQLite only: one seeded dataset per module, and the rules are decided ab
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
+from websockets.asyncio.client import ClientConnection
 from graphql import get_introspection_query, graphql_sync
 
 from app.api.app import create_app
@@ -36,7 +38,9 @@ from tests.api.graphql.authz_rules import (
     subscriptions,
 )
 from tests.api.graphql.authz_world import MARKER, World, build_world
+from tests.api.graphql.ws.conftest import connect, init, receive, send
 from tests.conftest import Actor, Backend, wipe
+from tests.live import LiveServer, live_server
 
 SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -150,3 +154,92 @@ async def test_a_private_incident_does_not_exist_for_non_members(rule: Rule, wor
         if got != Outcome.ALLOWED.value or (reading and MARKER not in body):
             wrong.append(f"member: expected allowed and the private data, got {got}\n    {body[:400]}")
     assert not wrong, f"{rule.field}:\n  " + "\n  ".join(wrong)
+
+
+# -- subscriptions, over a websocket to a server process ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(backend: Backend, world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(backend.url, tmp_path_factory.mktemp("authz")) as running:
+        yield running
+
+
+async def subscribe(server: LiveServer, document: str, variables: dict[str, Any], actor: Actor | None) -> tuple[str, ClientConnection]:
+    """What subscribing got (an Outcome value, or a description), and the open socket."""
+    ws = await connect(server)
+    assert (await init(ws, actor.token if actor else None))["type"] == "connection_ack"
+    await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": document, "variables": variables}})
+    await send(ws, {"type": "ping"})  # answered after the subscription was authorized or refused
+    while (message := await receive(ws))["type"] != "pong":
+        if message["type"] == "error" and message["id"] == "1":
+            code = message["payload"][0].get("extensions", {}).get("code")
+            return (AUTHZ_CODES[code].value if code in AUTHZ_CODES else f"error {message['payload']}"), ws
+    return Outcome.ALLOWED.value, ws
+
+
+SUBSCRIPTION_RULES = [pytest.param(rule, id=f"subscription-{name}") for name, rule in sorted(TABLES["subscription"].items())]
+
+
+@SQLITE
+@pytest.mark.parametrize("rule", SUBSCRIPTION_RULES)
+async def test_subscribers_get_what_the_rule_says(rule: Rule, world: World, server: LiveServer) -> None:
+    wrong = []
+    for caller in CALLERS:
+        got, ws = await subscribe(server, rule.document, await rule.variables(world, caller), world.actor(caller))
+        await ws.close()
+        if got != rule.expected(caller).value:
+            wrong.append(f"{caller.value}: expected {rule.expected(caller).value}, got {got}")
+    for probe in rule.private:
+        variables = await probe.variables(world, Caller.RESPONDER)
+        outsider, outsider_ws = await subscribe(server, rule.document, variables, world.responder)
+        member, member_ws = await subscribe(server, rule.document, variables, world.member)
+        expected = Outcome.ALLOWED if probe.outcome is Outcome.OMITTED else probe.outcome
+        if outsider != expected.value:
+            wrong.append(f"non-member: expected {probe.outcome.value}, got {outsider}")
+        if member != Outcome.ALLOWED.value:
+            wrong.append(f"member: expected allowed, got {member}")
+        if rule.field in TRIGGERS and not wrong:
+            await pull_trigger(server, world, rule.field)
+            if any(MARKER in text for text in await until_sentinel(outsider_ws)):
+                wrong.append("non-member: the stream showed the private incident")
+            if probe.member_sees and not any(MARKER in text for text in await until_sentinel(member_ws)):
+                wrong.append("member: the stream did not show the private incident")
+        await outsider_ws.close()
+        await member_ws.close()
+    assert not wrong, f"{rule.field}:\n  " + "\n  ".join(wrong)
+
+
+SENTINEL = "Sentinel"
+REPORT = "mutation($input: ReportProblemInput!) { reportProblem(input: $input) { errors { code } } }"
+DECLARE = "mutation($input: DeclareIncidentInput!) { declareIncident(input: $input) { errors { code } } }"
+# A change to the private incident by its member, then a public one everyone sees.
+TRIGGERS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]]] = {
+    "incidentFeed": (
+        (DECLARE, {"input": {"title": f"{MARKER} exfiltration", "severity": "SEV2", "private": True}}),
+        (DECLARE, {"input": {"title": SENTINEL, "severity": "SEV4"}}),
+    ),
+    "alertFeed": (
+        (REPORT, {"input": {"serviceId": "@vault", "summary": "More odd logins", "severity": "ERROR"}}),
+        (REPORT, {"input": {"serviceId": "@alerting", "summary": SENTINEL, "severity": "INFO"}}),
+    ),
+}
+
+
+async def pull_trigger(server: LiveServer, world: World, field: str) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        for (document, variables), actor in zip(TRIGGERS[field], (world.member, world.admin), strict=True):
+            if "serviceId" in variables["input"]:
+                variables = {"input": {**variables["input"], "serviceId": world.ids[variables["input"]["serviceId"][1:]]}}
+            response = await http.post("/graphql", json={"query": document, "variables": variables}, headers=actor.headers)
+            assert response.status_code == 200 and '"errors":[]' in response.text, response.text
+
+
+async def until_sentinel(ws: ClientConnection) -> list[str]:
+    texts: list[str] = []
+    while not texts or SENTINEL not in texts[-1]:
+        try:
+            texts.append(orjson.dumps(await receive(ws)).decode())
+        except TimeoutError:
+            raise AssertionError(f"no sentinel after {texts}") from None
+    return texts
