@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.api.graphql.authz_rules import Access, Caller, Outcome, Private, Rule, given, ids, mutation
+from tests.api.graphql.authz_rules import Access, Caller, Outcome, Private, Rule, ids, mutation
 from tests.api.graphql.authz_world import World
 
 NODE = "query($id: ID!) { node(id: $id) { id ... on Incident { title } ... on Postmortem { title } ... on ActionItem { title } ... on TimelineEvent { message } } }"
@@ -64,5 +64,3 @@ MUTATIONS = (
 )
 
 SUBSCRIPTIONS: tuple[Rule, ...] = ()
-
-__all__ = ["MUTATIONS", "QUERIES", "SUBSCRIPTIONS", "given"]

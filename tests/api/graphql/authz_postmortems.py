@@ -8,9 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from app import clock
+from app.ids import parse_pk
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import TimelineEvent
-from tests.api.graphql.authz_rules import Access, Caller, Outcome, Private, Rule, Variables, given, ids, mutation
+from app.postmortems import action_items, review, service
+from app.postmortems.content import TemplateSection
+from app.postmortems.enums import LinkProvider, SectionKind
+from tests.api.graphql.authz_rules import Access, Caller, Outcome, Private, Rule, Variables, ids, mutation
 from tests.api.graphql.authz_world import World, gid
 
 PM = "postmortem { id title }"
@@ -56,10 +60,9 @@ async def _submit(world: World, _c: Caller, private: bool) -> dict[str, Any]:
 
 
 async def _approve(world: World, caller: Caller, private: bool) -> dict[str, Any]:
-    # The caller is the requested reviewer (the member, for a private incident's postmortem).
-    reviewer = world.member if private or caller is Caller.ANONYMOUS else world.user_of(caller)
-    if caller in (Caller.VIEWER, Caller.READ_TOKEN):
-        reviewer = world.member
+    # A responder or admin caller is the requested reviewer; others (refused anyway) and the
+    # private incident's postmortem get the member as reviewer. No reviewer is the author.
+    reviewer = world.user_of(caller) if caller in (Caller.RESPONDER, Caller.ADMIN) and not private else world.member
     author = world.member if reviewer is world.admin else world.admin
     postmortem = await world.postmortem(private=private, stage="review", reviewer=reviewer, author=author)
     return {"postmortemId": gid("Postmortem", postmortem.id)}
@@ -71,8 +74,6 @@ async def _in_review(world: World, _c: Caller, private: bool) -> dict[str, Any]:
 
 async def _publishable(world: World, _c: Caller, private: bool) -> dict[str, Any]:
     postmortem = await world.postmortem(private=private, stage="review")
-    from app.postmortems import review
-
     await review.approve(actor=world.member.principal, postmortem_id=postmortem.id)
     return {"postmortemId": gid("Postmortem", postmortem.id)}
 
@@ -122,10 +123,6 @@ async def _link_item(world: World, c: Caller, private: bool) -> dict[str, Any]:
 
 async def _linked_item(world: World, c: Caller, private: bool) -> dict[str, Any]:
     variables = await _link_item(world, c, private)
-    from app.ids import parse_pk
-    from app.postmortems import action_items
-    from app.postmortems.enums import LinkProvider
-
     pk = parse_pk(variables["actionItemId"], "ActionItem")
     assert pk is not None
     actor = world.member.principal if private else world.boss
@@ -140,17 +137,9 @@ async def _template(world: World, _caller: Caller) -> dict[str, Any]:
 
 
 async def _edit_template(world: World, _caller: Caller) -> dict[str, Any]:
-    from app.postmortems import service
-
-    template = await service.create_template(actor=world.boss, name=f"T {uuid.uuid4().hex[:6]}", sections=[_section()])
+    section = TemplateSection(key="summary", title="Summary", kind=SectionKind.TEXT)
+    template = await service.create_template(actor=world.boss, name=f"T {uuid.uuid4().hex[:6]}", sections=[section])
     return {"input": {"templateId": gid("PostmortemTemplate", template.id), "description": "For small incidents"}}
-
-
-def _section() -> Any:
-    from app.postmortems.content import TemplateSection
-    from app.postmortems.enums import SectionKind
-
-    return TemplateSection(key="summary", title="Summary", kind=SectionKind.TEXT)
 
 
 async def _private_items(world: World, _caller: Caller) -> dict[str, Any]:
@@ -215,5 +204,3 @@ SUBSCRIPTIONS = (
         private=(Private(Outcome.NOT_FOUND, ids(id="private_postmortem")),),
     ),
 )
-
-__all__ = ["given"]

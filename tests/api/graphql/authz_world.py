@@ -27,7 +27,7 @@ from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import action_items, curation, review
 from app.postmortems import service as postmortems
-from app.postmortems.models import Postmortem
+from app.postmortems.models import Postmortem, PostmortemTimelineEntry
 from app.statuspage import maintenance
 from app.statuspage import service as statuspage
 from app.statuspage.enums import Audience, ComponentStatus, PublicStatus
@@ -116,8 +116,6 @@ class World:
         postmortem = await self.postmortem(private=private)
         actor = self.member.principal if private else self.boss
         await curation.add_entry(actor=actor, postmortem_id=postmortem.id, occurred_at=clock.now() - timedelta(minutes=1), body="Paged")
-        from app.postmortems.models import PostmortemTimelineEntry
-
         entry = await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id).order_by("-id").first()
         assert entry is not None
         return entry.id
@@ -174,13 +172,9 @@ async def build_world() -> World:
     world.ids["incident"] = gid("Incident", public.id)
     world.ids["reference"] = public.reference
     await statuspage.post_status_update(actor=boss, incident_id=public.id, message="Looking", audience=Audience.PUBLIC)
-    event = await TimelineEvent.filter(incident_id=public.id).order_by("sequence").first()
-    assert event is not None
-    world.ids["event"] = gid("TimelineEvent", event.id)
     world.ids["alert"] = gid("Alert", await world.alert(attached_to=public.id))
     postmortem = await world.postmortem()
     world.ids["postmortem"] = gid("Postmortem", postmortem.id)
-    world.ids["postmortem_event"] = gid("TimelineEvent", (await _first_event(postmortem.incident_id)))
     world.ids["action_item"] = gid("ActionItem", await world.action_item())
 
     # The private incident: declared by the member, alerts of `vault` attached, a postmortem and
@@ -195,7 +189,7 @@ async def build_world() -> World:
     vault_alert = await alerts.report_problem(actor=boss, service_id=world.pks["vault"], summary="Unusual logins", severity=AlertSeverity.INFO)
     await alerts.attach(actor=boss, alert_id=vault_alert.id, incident_id=secret.id)
     world.ids["private_alert"] = gid("Alert", vault_alert.id)
-    secret_postmortem = await world.postmortem(private=True)
+    secret_postmortem = await postmortems.create_postmortem(actor=boss, incident_id=secret.id)
     world.ids["private_postmortem"] = gid("Postmortem", secret_postmortem.id)
     item = await action_items.create_action_item(
         actor=member, incident_id=secret.id, title=f"{MARKER} rotate keys", owner_id=world.member.user_id
