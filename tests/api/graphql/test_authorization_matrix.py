@@ -7,8 +7,8 @@ fields that reach incident data, also a responder who is not a member of a priva
 (who must see it, so the probe is known to reach it). Queries and mutations run over HTTP on
 the ASGI app, subscriptions over a websocket to a server process.
 
-Runs on SQLite only: one seeded dataset per module, and the rules are decided above storage
-(the storage tests run on both backends).
+Runs on SQLite and PostgreSQL (the `backend` fixture), with one seeded dataset per module and
+backend: about 15 seconds for both.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ from tests.api.graphql.authz_world import MARKER, World, build_world
 from tests.api.graphql.ws.conftest import connect, init, receive, send
 from tests.conftest import Actor, Backend, wipe
 from tests.live import LiveServer, live_server
-
-SQLITE = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 AUTHZ_CODES = {o.name: o for o in (Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN, Outcome.NOT_FOUND)}
 
@@ -116,7 +114,6 @@ async def call(http: httpx.AsyncClient, rule: Rule, document: str, variables: di
 HTTP_RULES = [pytest.param(rule, id=f"{kind}-{name}") for kind in ("query", "mutation") for name, rule in sorted(TABLES[kind].items())]
 
 
-@SQLITE
 @pytest.mark.parametrize("rule", HTTP_RULES)
 async def test_callers_get_what_the_rule_says(rule: Rule, world: World, client: httpx.AsyncClient) -> None:
     wrong = []
@@ -136,7 +133,6 @@ PRIVATE_RULES = [
 ]
 
 
-@SQLITE
 @pytest.mark.parametrize("rule", PRIVATE_RULES)
 async def test_a_private_incident_does_not_exist_for_non_members(rule: Rule, world: World, client: httpx.AsyncClient) -> None:
     wrong = []
@@ -181,7 +177,6 @@ async def subscribe(server: LiveServer, document: str, variables: dict[str, Any]
 SUBSCRIPTION_RULES = [pytest.param(rule, id=f"subscription-{name}") for name, rule in sorted(TABLES["subscription"].items())]
 
 
-@SQLITE
 @pytest.mark.parametrize("rule", SUBSCRIPTION_RULES)
 async def test_subscribers_get_what_the_rule_says(rule: Rule, world: World, server: LiveServer) -> None:
     wrong = []
