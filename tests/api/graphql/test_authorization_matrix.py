@@ -1,11 +1,12 @@
 """The authorization matrix: every root field of the schema, found by introspection, has a rule
 (tests/api/graphql/authz_*.py), and every caller gets what the rule says.
 
-Callers: anonymous, a read-scoped token (of an ADMIN user), VIEWER, RESPONDER and ADMIN; for
-fields that reach incident data, also a responder who is not a member of a private incident
-(who must find nothing, never a FORBIDDEN that would tell the incident exists) and a member
-(who must see it, so the probe is known to reach it). Queries and mutations run over HTTP on
-the ASGI app, subscriptions over a websocket to a server process.
+Callers: anonymous, a read-scoped token (of an ADMIN user), VIEWER, RESPONDER and ADMIN. For
+fields that reach incident data, also non-members of a private incident (a responder; for reads
+also a viewer and the read-scoped admin token), who must find nothing — never a FORBIDDEN that
+would tell the incident exists — and a member, who must see it (so the probe is known to reach
+it). Queries and mutations run over HTTP on the ASGI app, subscriptions over a websocket to a
+server process.
 
 Runs on SQLite and PostgreSQL (the `backend` fixture), with one seeded dataset per module and
 backend: about 15 seconds for both.
@@ -137,13 +138,17 @@ PRIVATE_RULES = [
 async def test_a_private_incident_does_not_exist_for_non_members(rule: Rule, world: World, client: httpx.AsyncClient) -> None:
     wrong = []
     reading = rule.field in queries()
+    # Readers who are not members: a responder, and for reads also a viewer and an admin's
+    # read-scoped token (for that token its user is no admin).
+    outsiders = [world.responder, world.viewer, world.reader] if reading else [world.responder]
     for probe in rule.private:
         document = probe.document or rule.document
-        got, body = await call(client, rule, document, await probe.variables(world, Caller.RESPONDER), world.responder)
         expected = Outcome.ALLOWED if probe.outcome is Outcome.OMITTED else probe.outcome
-        counted = probe.only_private and any(int(n) for n in re.findall(r'"totalCount":(\d+)', body))
-        if got != expected.value or MARKER in body or counted:
-            wrong.append(f"non-member: expected {probe.outcome.value}, got {got}\n    {body[:400]}")
+        for outsider in outsiders:
+            got, body = await call(client, rule, document, await probe.variables(world, Caller.RESPONDER), outsider)
+            counted = probe.only_private and any(int(n) for n in re.findall(r'"totalCount":(\d+)', body))
+            if got != expected.value or MARKER in body or counted:
+                wrong.append(f"non-member {outsider.principal.role.value}: expected {probe.outcome.value}, got {got}\n    {body[:400]}")
         if not probe.member_sees:
             continue
         got, body = await call(client, rule, document, await probe.variables(world, Caller.RESPONDER), world.member)
