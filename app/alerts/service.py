@@ -15,7 +15,7 @@ from app.alerts.models import Alert
 from app.alerts.rules import SUMMARY_MAX
 from app.alerts.signals import Delivery, Signal
 from app.catalog import service as catalog
-from app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
@@ -68,6 +68,8 @@ async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
+        if alert.incident_id is not None:
+            await _require_visible(actor, alert.incident_id, field="alertId")
         if alert.status is AlertStatus.RESOLVED:
             raise InvalidTransition("The alert is resolved; a new trigger opens a new alert", field="alertId")
         if alert.status is AlertStatus.ACKNOWLEDGED:
@@ -86,6 +88,8 @@ async def resolve(*, actor: Principal, alert_id: int) -> Alert:
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
+        if alert.incident_id is not None:
+            await _require_visible(actor, alert.incident_id, field="alertId")
         if alert.status is AlertStatus.RESOLVED:
             raise InvalidTransition("The alert is resolved already", field="alertId")
         locked = await lock_incidents(outbox, [alert.incident_id] if alert.incident_id else [])
@@ -98,10 +102,10 @@ async def resolve(*, actor: Principal, alert_id: int) -> Alert:
 
 
 async def _require_visible(actor: Principal, incident_id: int, *, field: str) -> None:
+    """An incident the actor may not see does not exist for them: as a target it is not found,
+    and an alert attached to it is not found either (never a refusal that would tell it exists)."""
     if not await incident_queries.get_visible(actor, [incident_id]):
-        if field == "incidentId":
-            raise NotFound("Incident not found", field=field)
-        raise Forbidden("The alert is attached to an incident you cannot see", field=field)
+        raise NotFound("Incident not found" if field == "incidentId" else "Alert not found", field=field)
 
 
 async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:

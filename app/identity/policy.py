@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from collections.abc import Collection
 from typing import TypeAlias, TypeVar
 
 from app.errors import DomainError, ErrorCode, Forbidden
@@ -104,6 +105,8 @@ class RevokedToken(Unauthenticated):
 
 A = TypeVar("A", Principal, SystemPrincipal)
 
+ALL_SCOPES: frozenset[str] = frozenset(_SCOPE_ACTIONS)
+
 
 def require(principal: A | None, action: Action) -> A:
     """Return the principal when it may perform `action`; raise otherwise."""
@@ -113,3 +116,28 @@ def require(principal: A | None, action: Action) -> A:
         raise Forbidden(f"{principal.label} may not {action.value}")
     return principal
 
+
+
+def may_manage_tokens_of(principal: Principal, user_id: int) -> bool:
+    """Everyone manages their own tokens; admins manage anyone's."""
+    return user_id == principal.user_id or principal.is_admin
+
+
+def require_token_manager(principal: Principal | None, user_id: int | None, *, field: str) -> Principal:
+    """The principal when it may create or revoke tokens of `user_id` (None: no such token)."""
+    principal = require(principal, Action.READ)
+    if user_id is not None and not may_manage_tokens_of(principal, user_id):
+        raise Forbidden("Only admins manage other users' tokens", field=field)
+    return principal
+
+
+def grantable_scopes(principal: Principal, requested: Collection[str] | None) -> frozenset[str]:
+    """The scopes of a token `principal` creates: those requested (all when None), never more
+    than the principal's own token carries, so a narrow token cannot mint a wider one."""
+    wanted = ALL_SCOPES if requested is None else frozenset(requested)
+    if requested is None:
+        return wanted & principal.scopes
+    beyond = sorted(wanted - principal.scopes)
+    if beyond:
+        raise Forbidden(f"A token with the scopes {', '.join(sorted(principal.scopes))} cannot grant {', '.join(beyond)}", field="scopes")
+    return wanted
