@@ -14,12 +14,12 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from app import db
-from app.text import search_term
 from app.alerts.enums import OPEN_ALERT_STATUSES, AlertSeverity, AlertStatus
 from app.alerts.locking import rules_of
 from app.alerts.models import Alert, AlertRules, Integration
 from app.alerts.rules import Rules
 from app.pagination import Page, by_id, decode_cursor, encode_cursor, page_size
+from app.text import search_term
 
 # --- ingestion ---------------------------------------------------------------------------
 

@@ -154,7 +154,6 @@ class Executor:
             log_unexpected(result.errors, getattr(context, "request_id", "-"))
         return result  # type: ignore[return-value]
 
-
     def coerce_variables(self, prepared: Prepared, variables: dict[str, Any] | None) -> dict[str, Any] | list[GraphQLError]:
         """The variables as the operation's declared types read them, or why they cannot."""
         if errors := variable_errors(variables):

@@ -42,8 +42,6 @@ def pk_of(global_id: str, type_name: str, *, field: str) -> int:
     return pk
 
 
-
-
 def pks_of(global_ids: list[strawberry.ID] | None, type_name: str, *, field: str) -> list[int]:
     """The pks of a list of global ids (at most MAX_LIST_INPUT of them)."""
     if global_ids is not None and len(global_ids) > MAX_LIST_INPUT:

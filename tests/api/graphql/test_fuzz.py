@@ -52,6 +52,11 @@ class Target:
         response = self.http.post("/graphql", content=content, headers={**headers, "Content-Type": "application/json"})
         return fuzz.check_answer(response.status_code, response.headers.get("content-type", ""), response.text)
 
+    def get(self, who: str, params: dict[str, str]) -> dict[str, Any]:
+        token = self.tokens[who]
+        response = self.http.get("/graphql", params=params, headers={"Authorization": f"Bearer {token}"} if token else {})
+        return fuzz.check_answer(response.status_code, response.headers.get("content-type", ""), response.text)
+
 
 async def _real_ids() -> list[str]:
     from app.alerts.models import Alert, Integration
@@ -128,6 +133,9 @@ def test_damaged_and_garbage_text(target: Target) -> None:
     def run(data: st.DataObject, who: str) -> None:
         query, variables = data.draw(fuzz.requests(target.ids, Mode.POSITIVE))
         text = data.draw(fuzz.damaged(query) | st.text(max_size=200))
+        if data.draw(st.booleans()):
+            target.get(who, {"query": data.draw(st.sampled_from([query, text])), "variables": data.draw(st.sampled_from([json.dumps(variables), text]))})
+            return
         body: Any = data.draw(
             st.sampled_from(
                 [
