@@ -64,9 +64,11 @@ class Executor:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
-        self.rules = [*specified_rules, *self.limits.rules(), InputBounds]
+        self.rules = [*specified_rules, InputBounds]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
+        # The limits measure a valid document (a spread of an unknown fragment has no depth).
+        self.limit_rules = self.limits.rules()
         self._cache: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
         self._cache_size = cache_size
 
@@ -93,7 +95,7 @@ class Executor:
         if operation_name is not None:
             operations = [o for o in operations if o.name and o.name.value == operation_name]
         operation = operations[0] if len(operations) == 1 else None
-        errors = validate(self.schema, document, self.rules)
+        errors = validate(self.schema, document, self.rules) or validate(self.schema, document, self.limit_rules)
         if operation is None and not errors:
             message = f"Unknown operation named '{operation_name}'" if operation_name else "Provide operationName: the document has several operations"
             errors = [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]

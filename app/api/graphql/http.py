@@ -43,7 +43,12 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
-        response = await self.handle(request)
+        try:
+            response = await self.handle(request)
+        except Exception:
+            request_id = scope.get("state", {}).get("request_id", "-")
+            log.exception("unexpected error in %s /graphql (request %s)", request.method, request_id)
+            response = graphql_error_response(500, f"Unexpected error (request id {request_id})", "INTERNAL_SERVER_ERROR")
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
