@@ -3,6 +3,7 @@ the database holds, time zones, control characters and bounded free text."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -104,3 +105,12 @@ async def test_emails_with_control_characters_are_refused(gql: GraphQLClient, ad
     for email in ("a\x01@example.com", "a@exa\x7fmple.com", "a" * 320 + "@example.com"):
         result = (await gql.execute(create, {"e": email}, actor=admin))["createUser"]
         assert result["errors"] == [{"code": "VALIDATION", "field": "email"}], email
+
+
+async def test_a_failing_root_field_does_not_leak_a_sibling_transaction(gql: GraphQLClient, admin: Actor) -> None:
+    """graphql-core cancels the other root fields when a non-null one fails; one of them may be
+    beginning a transaction (the default template is created on first read)."""
+    both = "{ postmortems(first: 500) { totalCount } postmortemTemplates { id } }"
+    for _ in range(30):
+        assert only_error(await asyncio.wait_for(gql.post(both, actor=admin), 10))["extensions"]["code"] == "VALIDATION"
+    assert await asyncio.wait_for(gql.execute("{ viewer { id } }", actor=admin), 10) == {"viewer": {"id": admin.global_id}}
