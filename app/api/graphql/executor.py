@@ -32,7 +32,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
 from app.api import audit as audit_hooks
-from app.api.graphql.documents import root_fields
+from app.api.graphql.documents import NonEmptySelectionSets, root_fields
 from app.api.graphql.inputs import InputBounds, variable_errors
 from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
@@ -64,7 +64,7 @@ class Executor:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
-        self.rules = [*specified_rules, InputBounds]
+        self.rules = [*specified_rules, NonEmptySelectionSets, InputBounds]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
         # The limits measure a valid document (a spread of an unknown fragment has no depth).

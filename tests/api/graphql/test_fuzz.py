@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,19 +79,17 @@ async def _real_ids() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-async def target(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Any:
+async def target(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Target]:
+    """A server on a seeded demo workspace, with rate limits off (the fuzz sends thousands of requests)."""
     await wipe(backend)
     await demo.seed_if_empty()
     admin, viewer = await make_actor(Role.ADMIN), await make_actor(Role.VIEWER)
     ids = await _real_ids()
-    with _serve(backend, tmp_path_factory.mktemp("fuzz")) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+    serving = live_server(backend.url, tmp_path_factory.mktemp("fuzz"), rate_limit_per_token="off", rate_limit_per_ip="off")
+    with serving as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield Target(server, {"admin": admin.token, "viewer": viewer.token, "anonymous": None}, ids, http)
         log = server.log()
     assert "Traceback" not in log and "unexpected error" not in log, log[-5000:]
-
-
-def _serve(backend: Backend, tmp: Path) -> Any:
-    return live_server(backend.url, tmp, rate_limit_per_token="off", rate_limit_per_ip="off")
 
 
 WHO = st.sampled_from(["admin", "viewer", "anonymous"])

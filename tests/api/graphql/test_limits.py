@@ -90,6 +90,8 @@ async def test_request_errors_carry_a_code(gql: GraphQLClient, viewer: Actor) ->
     assert code(await gql.post("{ viewer { nope } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
     assert code(await gql.post("{ viewer { ...missing } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # not the depth limit's
     assert (await gql.post("{ viewer { ...missing } }")).status_code == 401
+    assert code(await gql.post("{ viewer { } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # graphql-core parses it
+    assert code(await gql.post("query { }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
     assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": 2**40}, actor=viewer)) == "BAD_USER_INPUT"
     assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": "ten"}, actor=viewer)) == "BAD_USER_INPUT"
     both = "query A { viewer { id } } query B { viewer { id } }"
