@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from typing import TypeAlias, TypeVar
@@ -15,19 +16,20 @@ class Action(str, Enum):
     RESPOND = "respond"  # act on incidents: declare, update, notes, roles
     ADMIN = "admin"  # manage users, services, tokens, integrations
     INGEST = "ingest"  # record alerts, and declare or group incidents from them
+    WRITE = "write"  # change anything at all: every mutation needs it (a read-only token has none)
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.VIEWER: frozenset({Action.READ}),
-    Role.RESPONDER: frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
-    Role.ADMIN: frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
+    Role.VIEWER: frozenset({Action.READ, Action.WRITE}),  # WRITE: their own tokens
+    Role.RESPONDER: frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST}),
+    Role.ADMIN: frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
 
 # A token scope caps what the token may do, whatever its user's role allows.
 _SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "read": frozenset({Action.READ}),
-    "write": frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
-    "admin": frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
+    "write": frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST}),
+    "admin": frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
 
 # What Firebreak itself may do when no person is behind a change (an integration's delivery).
@@ -50,9 +52,15 @@ class Principal:
         return f"Your role ({self.role.value})"
 
     def allows(self, action: Action) -> bool:
-        if action not in _ROLE_ACTIONS[self.role]:
-            return False
+        return action in _ROLE_ACTIONS[self.role] and self.scope_allows(action)
+
+    def scope_allows(self, action: Action) -> bool:
         return any(action in _SCOPE_ACTIONS.get(scope, frozenset()) for scope in self.scopes)
+
+    def refusal(self, action: Action) -> str:
+        if action in _ROLE_ACTIONS[self.role]:
+            return f"Your token (scopes: {', '.join(sorted(self.scopes))}) may not {action.value}"
+        return f"{self.label} may not {action.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +83,9 @@ class SystemPrincipal:
 
     def allows(self, action: Action) -> bool:
         return action in _SYSTEM_ACTIONS
+
+    def refusal(self, action: Action) -> str:
+        return f"{self.label} may not {action.value}"
 
 
 Actor: TypeAlias = Principal | SystemPrincipal
@@ -110,6 +121,23 @@ def require(principal: A | None, action: Action) -> A:
     if principal is None:
         raise Unauthenticated("Authentication required")
     if not principal.allows(action):
-        raise Forbidden(f"{principal.label} may not {action.value}")
+        raise Forbidden(principal.refusal(action))
     return principal
+
+
+def require_token_grant(principal: Principal | None, *, user_id: int, scopes: Iterable[str] | None) -> frozenset[str]:
+    """The scopes a new token for `user_id` may carry, or Forbidden. A token never issues one
+    wider than itself (no scope it lacks; by default, its own), and only an admin acting with
+    the `admin` scope issues tokens for other users."""
+    principal = require(principal, Action.WRITE)
+    if user_id != principal.user_id and not principal.is_admin:
+        raise Forbidden("Only admins (with a token of scope admin) create tokens for other users", field="userId")
+    if scopes is None:
+        return principal.scopes
+    wanted = frozenset(scopes)
+    granted = frozenset().union(*(_SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes))
+    wider = sorted(scope for scope in wanted if not _SCOPE_ACTIONS.get(scope, frozenset({Action.ADMIN})) <= granted)
+    if wider:
+        raise Forbidden(f"A token cannot grant scopes it lacks: {', '.join(wider)}", field="scopes")
+    return wanted
 

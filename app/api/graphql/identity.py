@@ -18,7 +18,7 @@ from app.identity import service as identity
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.models import Role
 from app.identity.models import User as UserModel
-from app.identity.policy import Action, require
+from app.identity.policy import Action, require, require_token_grant
 from app.ids import to_global_id
 from app import pagination
 
@@ -131,7 +131,7 @@ class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
     expires_at: DateTime | None = None
-    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to every scope.")
+    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to the scopes of the token asking.")
 
 
 @strawberry.type
@@ -178,21 +178,19 @@ class IdentityMutation:
         user = await identity.create_user(email=input.email, name=input.name, role=input.role)
         return UserPayload(user=User.from_model(user))
 
-    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves).")
+    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves), never with wider scopes than the token asking.")
     @payload(ApiTokenPayload)
     async def create_api_token(self, info: Info[Context, None], input: CreateApiTokenInput) -> ApiTokenPayload:
-        principal = require(info.context.principal, Action.READ)
         user_id = pk_of(input.user_id, "User", field="userId")
-        if user_id != principal.user_id and not principal.is_admin:
-            raise Forbidden("Only admins create tokens for other users", field="userId")
-        scopes = [scope.value for scope in input.scopes] if input.scopes is not None else None
+        requested = [scope.value for scope in input.scopes] if input.scopes is not None else None
+        scopes = require_token_grant(info.context.principal, user_id=user_id, scopes=requested)
         issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")
     @payload(ApiTokenPayload)
     async def revoke_api_token(self, info: Info[Context, None], input: RevokeApiTokenInput) -> ApiTokenPayload:
-        principal = require(info.context.principal, Action.READ)
+        principal = require(info.context.principal, Action.WRITE)
         token_id = pk_of(input.api_token_id, "ApiToken", field="apiTokenId")
         owner = await ApiTokenModel.filter(id=token_id).values_list("user_id", flat=True)
         if owner and owner[0] != principal.user_id and not principal.is_admin:
