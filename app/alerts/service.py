@@ -7,6 +7,7 @@ import uuid
 
 from app import clock
 from app.alerts import feed
+from app.alerts import queries as alert_queries
 from app.alerts.attachments import alert_data, all_resolved, record
 from app.alerts.enums import AlertSeverity, AlertSource, AlertStatus, AttachReason, SignalAction
 from app.alerts.ingest import ingest
@@ -15,7 +16,7 @@ from app.alerts.models import Alert
 from app.alerts.rules import SUMMARY_MAX
 from app.alerts.signals import Delivery, Signal
 from app.catalog import service as catalog
-from app.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
@@ -47,8 +48,10 @@ async def report_problem(
     return outcome.alerts[key]
 
 
-async def _service_of(alert_id: int) -> int:
-    found = await Alert.filter(id=alert_id).values_list("service_id", flat=True)
+async def _service_of(actor: Principal, alert_id: int) -> int:
+    """The service of an alert the actor may see (one attached to a private incident they may
+    not see does not exist for them)."""
+    found = await Alert.filter(alert_queries.visible_to(actor), id=alert_id).values_list("service_id", flat=True)
     if not found:
         raise NotFound("Alert not found", field="alertId")
     return int(found[0])
@@ -64,7 +67,7 @@ async def _locked_alert(outbox: Outbox, alert_id: int) -> Alert:
 async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
     """Someone is on it; acknowledging an acknowledged alert changes nothing."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -82,7 +85,7 @@ async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
 async def resolve(*, actor: Principal, alert_id: int) -> Alert:
     """Close the alert by hand; the sender's next trigger for its key opens a new one."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -99,16 +102,14 @@ async def resolve(*, actor: Principal, alert_id: int) -> Alert:
 
 async def _require_visible(actor: Principal, incident_id: int, *, field: str) -> None:
     if not await incident_queries.get_visible(actor, [incident_id]):
-        if field == "incidentId":
-            raise NotFound("Incident not found", field=field)
-        raise Forbidden("The alert is attached to an incident you cannot see", field=field)
+        raise NotFound("Incident not found" if field == "incidentId" else "Alert not found", field=field)
 
 
 async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
     """Attach an alert to an open incident, moving it from the one it was attached to."""
     require(actor, Action.RESPOND)
     await _require_visible(actor, incident_id, field="incidentId")
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         rules_row = await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -150,7 +151,7 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
 async def detach(*, actor: Principal, alert_id: int) -> Alert:
     """Take an alert out of its incident (it will not be grouped again while it stays open)."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
