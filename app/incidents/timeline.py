@@ -9,6 +9,7 @@ from typing import Any
 
 from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
+from app.ids import parse_pk
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
@@ -37,6 +38,36 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.ACTION_ITEM_CREATED: None,
     TimelineKind.ACTION_ITEM_STATUS_CHANGED: None,
 }
+
+
+# Events that name another incident: the `data` keys of its global id and of its reference.
+_NAMES_ANOTHER: dict[str, tuple[str, str]] = {
+    TimelineKind.MERGED: ("intoIncidentId", "intoReference"),
+    TimelineKind.INCIDENT_MERGED_IN: ("incidentId", "reference"),
+    TimelineKind.ALERT_ATTACHED: ("fromIncidentId", "fromReference"),
+    TimelineKind.ALERT_DETACHED: ("toIncidentId", "toReference"),
+}
+
+
+def other_incident(kind: str, data: Any) -> int | None:
+    """The other incident an event names (a merge, an alert moved between incidents), if any."""
+    keys = _NAMES_ANOTHER.get(kind)
+    if keys is None or not isinstance(data, dict) or not isinstance(data.get(keys[0]), str):
+        return None
+    return parse_pk(data[keys[0]], "Incident")
+
+
+def without_other_incident(kind: str, message: str, data: Any) -> tuple[str, Any]:
+    """The event as told to someone who may not see the other incident it names: a private
+    incident they may not see is never named, not even by reference."""
+    keys = _NAMES_ANOTHER.get(kind)
+    if keys is None or not isinstance(data, dict):
+        return message, data
+    reference = data.get(keys[1])
+    if isinstance(reference, str) and reference:
+        message = message.replace(reference, "another incident")
+        message = message[:1].upper() + message[1:]
+    return message, {**data, keys[0]: None, keys[1]: None}
 
 
 def feed_kind(kind: str, data: dict[str, Any]) -> str | None:
