@@ -26,7 +26,8 @@ async def _visible_incident(principal: Principal | None, args: dict[str, Any]) -
     pk = pk_of(str(args.get("incidentId", "")), "Incident", field="incidentId")
     if not await queries.get_visible(principal, [pk]):
         raise NotFound("Incident not found", field="incidentId")
-    return "incident-readers"  # everyone allowed to see the incident sees the same events
+    # Its events may name other incidents (merges, moved alerts): shared only by those who see the same.
+    return ("incident-readers", await queries.visibility_class(principal))
 
 
 async def _own_visibility(principal: Principal | None, _: dict[str, Any]) -> Hashable:
@@ -50,7 +51,7 @@ async def _visible_postmortem(principal: Principal | None, args: dict[str, Any])
     pk = pk_of(str(args.get("postmortemId", "")), "Postmortem", field="postmortemId")
     if not await postmortem_queries.get_visible(principal, [pk]):
         raise NotFound("Postmortem not found", field="postmortemId")
-    return "postmortem-readers"  # whoever may see its incident sees the same postmortem
+    return ("postmortem-readers", await queries.visibility_class(principal))
 
 
 async def _incident_argument(args: dict[str, Any]) -> int | None:

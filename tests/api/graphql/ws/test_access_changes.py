@@ -4,6 +4,7 @@ see a private incident."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -84,3 +85,26 @@ async def test_losing_the_role_on_a_private_incident_ends_the_subscriptions(serv
         assert await ended(ws) == {"t", "u"}
     finally:
         await ws.close()
+
+
+async def test_readers_who_see_different_incidents_never_share_a_stream(server: LiveServer, admin: Actor, responder: Actor, viewer: Actor) -> None:
+    public = await service.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
+    secret = await service.declare_incident(actor=admin.principal, title="Breach at the vendor", severity=Severity.SEV1, private=True)
+    incident_id = to_global_id("Incident", public.id)
+    query = "subscription($id: ID!) { incidentUpdated(incidentId: $id) { status mergedInto { title } } }"
+    sockets = []
+    for actor in (admin, viewer):  # the same document and variables: one stream, were it not for what each may see
+        ws = await connect(server)
+        await init(ws, actor.token)
+        await send(ws, {"id": "u", "type": "subscribe", "payload": {"query": query, "variables": {"id": incident_id}}})
+        sockets.append(ws)
+    try:
+        await asyncio.sleep(0.3)
+        merge = "mutation($id: ID!, $into: ID!) { mergeIncident(input: {incidentId: $id, intoIncidentId: $into}) { errors { code } } }"
+        merged = await mutate(server, admin, merge, {"id": incident_id, "into": to_global_id("Incident", secret.id)})
+        assert merged["mergeIncident"]["errors"] == []
+        seen = [(await receive(ws))["payload"]["data"]["incidentUpdated"] for ws in sockets]
+        assert seen == [{"status": "MERGED", "mergedInto": {"title": "Breach at the vendor"}}, {"status": "MERGED", "mergedInto": None}]
+    finally:
+        for ws in sockets:
+            await ws.close()
