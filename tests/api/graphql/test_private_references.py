@@ -86,3 +86,25 @@ def test_redaction_keeps_everything_but_the_other_incident() -> None:
         "Merged into another incident", {"from": "TRIAGE", "to": "MERGED", "intoIncidentId": None, "intoReference": None},
     )
     assert without_other_incident("NOTE", "INC-7 is related", {"x": 1}) == ("INC-7 is related", {"x": 1})
+
+
+async def test_a_postmortem_highlighting_a_merge_does_not_name_the_private_incident(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
+    from app.incidents.models import TimelineEvent
+    from app.postmortems import curation
+    from app.postmortems import service as postmortems
+
+    public = await incidents.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
+    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+    await incidents.merge_incident(actor=admin.principal, incident_id=secret.id, into_incident_id=public.id)
+    postmortem = await postmortems.create_postmortem(actor=responder.principal, incident_id=public.id)
+    event = await TimelineEvent.get(incident_id=public.id, kind="INCIDENT_MERGED_IN")
+    await curation.highlight_event(actor=responder.principal, postmortem_id=postmortem.id, event_id=event.id)
+    postmortem_id = to_global_id("Postmortem", postmortem.id)
+    query = "query($id: ID!) { postmortem(id: $id) { markdown timeline { text event { message } } } }"
+    for actor, named in ((viewer, False), (admin, True)):
+        data = await gql.execute(query, {"id": postmortem_id}, actor=actor)
+        exported = (await gql.http.get(f"/postmortems/{postmortem_id}.md", headers=actor.headers)).text
+        for text in (str(data), exported):
+            assert (secret.reference in text) is named, (actor.principal.role, text)
+        if not named:
+            assert "Another incident merged into this incident" in exported
