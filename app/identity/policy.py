@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import TypeAlias, TypeVar
 
@@ -42,6 +43,7 @@ class Principal:
     role: Role
     token_id: int | None = None
     scopes: frozenset[str] = frozenset({"read", "write", "admin"})
+    expires_at: datetime | None = None  # the token's
 
     @property
     def is_admin(self) -> bool:
@@ -141,3 +143,15 @@ def require_token_grant(principal: Principal | None, *, user_id: int, scopes: It
         raise Forbidden(f"A token cannot grant scopes it lacks: {', '.join(wider)}", field="scopes")
     return wanted
 
+
+
+def require_token_expiry(principal: Principal, expires_at: datetime | None) -> datetime | None:
+    """When a new token created by `principal` expires: never after the token creating it (by
+    default, with it), so a short-lived token cannot mint a lasting one."""
+    if principal.expires_at is None:
+        return expires_at
+    if expires_at is None:
+        return principal.expires_at
+    if expires_at.tzinfo is not None and expires_at > principal.expires_at:
+        raise Forbidden("A token cannot outlive the token that creates it", field="expiresAt")
+    return expires_at

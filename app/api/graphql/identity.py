@@ -18,7 +18,7 @@ from app.identity import service as identity
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.models import Role
 from app.identity.models import User as UserModel
-from app.identity.policy import Action, require, require_token_grant
+from app.identity.policy import Action, require, require_token_expiry, require_token_grant
 from app.ids import to_global_id
 from app import pagination
 
@@ -130,7 +130,9 @@ class UserPayload:
 class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
-    expires_at: DateTime | None = None
+    expires_at: DateTime | None = strawberry.field(
+        default=None, description="Never after the token asking expires (by default, when it does; never, for a lasting one)."
+    )
     scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to the scopes of the token asking.")
 
 
@@ -184,7 +186,8 @@ class IdentityMutation:
         user_id = pk_of(input.user_id, "User", field="userId")
         requested = [scope.value for scope in input.scopes] if input.scopes is not None else None
         scopes = require_token_grant(info.context.principal, user_id=user_id, scopes=requested)
-        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at, scopes=scopes)
+        expires_at = require_token_expiry(info.context.principal, input.expires_at)  # type: ignore[arg-type]
+        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")

@@ -4,10 +4,12 @@ an integration's routing key is no bearer token."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from app import clock
 from app.alerts import integrations
 from app.alerts.enums import IntegrationKind
 from app.catalog import service as catalog
@@ -110,3 +112,18 @@ async def test_a_routing_key_is_no_bearer_token(gql: GraphQLClient, admin: Actor
     assert as_key.status_code == 404  # and a bearer token is no routing key
     other = await make_actor(Role.VIEWER)
     assert (await gql.post("{ viewer { email } }", actor=other)).status_code == 200
+
+
+async def test_a_short_lived_token_cannot_mint_a_lasting_one(gql: GraphQLClient, responder: Actor) -> None:
+    ends = (clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    issued = await identity.create_token(user_id=responder.user_id, name="brief", expires_at=ends)
+    brief = Actor(await identity.authenticate(issued.secret), issued.secret, responder.user_id, responder.global_id)
+    later = (ends + timedelta(days=30)).isoformat()
+    refused = await create(gql, brief, expiresAt=later)
+    assert [(e["code"], e["field"]) for e in refused["errors"]] == [("FORBIDDEN", "expiresAt")]
+    inherited = await create(gql, brief)  # by default it ends with the token that made it
+    assert inherited["errors"] == [] and (await identity.authenticate(inherited["token"])).expires_at == ends
+    sooner = await create(gql, brief, expiresAt=(ends - timedelta(minutes=30)).isoformat())
+    assert sooner["errors"] == []
+    lasting = await create(gql, responder, expiresAt=later)  # a token without expiry may set any
+    assert lasting["errors"] == []
