@@ -71,6 +71,8 @@ async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
+        if alert.incident_id is not None:
+            await _require_visible(actor, alert.incident_id, field="alertId")
         if alert.status is AlertStatus.RESOLVED:
             raise InvalidTransition("The alert is resolved; a new trigger opens a new alert", field="alertId")
         if alert.status is AlertStatus.ACKNOWLEDGED:
@@ -89,6 +91,8 @@ async def resolve(*, actor: Principal, alert_id: int) -> Alert:
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
+        if alert.incident_id is not None:
+            await _require_visible(actor, alert.incident_id, field="alertId")
         if alert.status is AlertStatus.RESOLVED:
             raise InvalidTransition("The alert is resolved already", field="alertId")
         locked = await lock_incidents(outbox, [alert.incident_id] if alert.incident_id else [])
@@ -101,6 +105,8 @@ async def resolve(*, actor: Principal, alert_id: int) -> Alert:
 
 
 async def _require_visible(actor: Principal, incident_id: int, *, field: str) -> None:
+    """An incident the actor may not see does not exist for them: as a target it is not found,
+    and an alert attached to it is not found either (never a refusal that would tell it exists)."""
     if not await incident_queries.get_visible(actor, [incident_id]):
         raise NotFound("Incident not found" if field == "incidentId" else "Alert not found", field=field)
 

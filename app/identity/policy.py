@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -117,6 +117,8 @@ class RevokedToken(Unauthenticated):
 
 A = TypeVar("A", Principal, SystemPrincipal)
 
+ALL_SCOPES: frozenset[str] = frozenset(_SCOPE_ACTIONS)
+
 
 def require(principal: A | None, action: Action) -> A:
     """Return the principal when it may perform `action`; raise otherwise."""
@@ -127,22 +129,32 @@ def require(principal: A | None, action: Action) -> A:
     return principal
 
 
-def require_token_grant(principal: Principal | None, *, user_id: int, scopes: Iterable[str] | None) -> frozenset[str]:
-    """The scopes a new token for `user_id` may carry, or Forbidden. A token never issues one
-    wider than itself (no scope it lacks; by default, its own), and only an admin acting with
-    the `admin` scope issues tokens for other users."""
-    principal = require(principal, Action.WRITE)
-    if user_id != principal.user_id and not principal.is_admin:
-        raise Forbidden("Only admins (with a token of scope admin) create tokens for other users", field="userId")
-    if scopes is None:
-        return principal.scopes
-    wanted = frozenset(scopes)
-    granted = frozenset().union(*(_SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes))
-    wider = sorted(scope for scope in wanted if not _SCOPE_ACTIONS.get(scope, frozenset({Action.ADMIN})) <= granted)
-    if wider:
-        raise Forbidden(f"A token cannot grant scopes it lacks: {', '.join(wider)}", field="scopes")
-    return wanted
+def may_manage_tokens_of(principal: Principal, user_id: int) -> bool:
+    """Everyone manages their own tokens; admins (acting with the `admin` scope) anyone's."""
+    return user_id == principal.user_id or principal.is_admin
 
+
+def require_token_manager(principal: Principal | None, user_id: int | None, *, field: str) -> Principal:
+    """The principal when it may create or revoke tokens of `user_id` (None: no such token).
+    Like every change, it takes the WRITE action: a read-only token manages no token."""
+    principal = require(principal, Action.WRITE)
+    if user_id is not None and not may_manage_tokens_of(principal, user_id):
+        raise Forbidden("Only admins manage other users' tokens", field=field)
+    return principal
+
+
+def grantable_scopes(principal: Principal, requested: Collection[str] | None) -> frozenset[str]:
+    """The scopes of a token `principal` creates: those requested (by default, its own), never
+    a scope allowing what the principal's own token does not, so a narrow token cannot mint a
+    wider one (an `admin` token may grant `write`; a `write` token may not grant `admin`)."""
+    if requested is None:
+        return ALL_SCOPES & principal.scopes
+    wanted = frozenset(requested)
+    granted = frozenset().union(*(_SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes))
+    beyond = sorted(scope for scope in wanted if not _SCOPE_ACTIONS.get(scope, frozenset()) <= granted)
+    if beyond:
+        raise Forbidden(f"A token with the scopes {', '.join(sorted(principal.scopes))} cannot grant {', '.join(beyond)}", field="scopes")
+    return wanted
 
 
 def require_token_expiry(principal: Principal, expires_at: datetime | None) -> datetime | None:

@@ -96,6 +96,7 @@ async def submit(
 ) -> Postmortem:
     """DRAFT → IN_REVIEW, adding `reviewer_ids` to the reviewers; at least one reviewer who is
     not an author is needed."""
+    require(actor, Action.RESPOND)  # before the reviewers are looked up: refusals tell nothing of them
     wanted = await active_people(reviewer_ids, field="reviewerIds")
     if wanted:
         await check_can_see(await visible_postmortem_incident(actor, postmortem_id), wanted, field="reviewerIds")

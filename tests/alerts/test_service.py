@@ -125,13 +125,21 @@ async def test_attach_refuses_closed_and_invisible_incidents(responder: Actor, a
         await service.attach(actor=responder.principal, alert_id=alert.id, incident_id=private.id)
     assert raised.value.code is ErrorCode.NOT_FOUND and raised.value.field == "incidentId"
     await service.attach(actor=admin.principal, alert_id=alert.id, incident_id=private.id)
-    for command in (service.detach, service.acknowledge, service.resolve):  # the alert no longer exists for them
+    # Attached to an incident the responder may not see, the alert is not found by their
+    # commands: a refusal would tell them the private incident exists.
+    public = await incidents.declare_incident(actor=responder.principal, title="Open", severity=Severity.SEV4)
+    commands = (
+        lambda: service.detach(actor=responder.principal, alert_id=alert.id),
+        lambda: service.attach(actor=responder.principal, alert_id=alert.id, incident_id=public.id),
+        lambda: service.acknowledge(actor=responder.principal, alert_id=alert.id),
+        lambda: service.resolve(actor=responder.principal, alert_id=alert.id),
+    )
+    for command in commands:
         with pytest.raises(DomainError) as raised:
-            await command(actor=responder.principal, alert_id=alert.id)
-        assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "alertId")
-    with pytest.raises(DomainError) as raised:
-        await service.attach(actor=responder.principal, alert_id=alert.id, incident_id=closed.id)
-    assert raised.value.code is ErrorCode.NOT_FOUND
+            await command()
+        assert (raised.value.code, raised.value.field, raised.value.message) == (ErrorCode.NOT_FOUND, "alertId", "Alert not found")
+    stored = await Alert.get(id=alert.id)
+    assert (stored.incident_id, stored.status) == (private.id, AlertStatus.FIRING)
 
 
 async def test_integration_keys_are_hashed_rotated_and_revoked(admin: Actor, checkout: Service) -> None:

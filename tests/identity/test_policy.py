@@ -53,3 +53,15 @@ async def test_the_system_actor_cannot_use_people_commands() -> None:
     with pytest.raises(DomainError) as raised:
         await service.declare_incident(actor=INGESTION, title="x", severity=Severity.SEV1)  # type: ignore[arg-type]
     assert raised.value.code is ErrorCode.FORBIDDEN
+
+
+def test_a_token_grants_at_most_its_own_scopes() -> None:
+    from app.identity.policy import grantable_scopes
+
+    narrow = Principal(user_id=1, role=Role.ADMIN, scopes=frozenset({"read", "write"}))
+    assert grantable_scopes(narrow, None) == {"read", "write"}
+    assert grantable_scopes(narrow, ["read"]) == {"read"}
+    with pytest.raises(DomainError) as raised:
+        grantable_scopes(narrow, ["read", "admin"])
+    assert raised.value.code is ErrorCode.FORBIDDEN and raised.value.field == "scopes"
+    assert grantable_scopes(Principal(user_id=1, role=Role.VIEWER), None) == {"read", "write", "admin"}

@@ -140,6 +140,8 @@ async def test_viewers_read_only(responder: Actor, viewer: Actor, broker: object
     for attempt in (
         service.update_postmortem(actor=viewer.principal, postmortem_id=postmortem.id, title="Mine"),
         review.submit(actor=viewer.principal, postmortem_id=postmortem.id),
+        # Refused before the reviewers are looked up (an unknown one is not a NOT_FOUND here).
+        review.submit(actor=viewer.principal, postmortem_id=postmortem.id, reviewer_ids=[viewer.user_id + 1000]),
         service.create_template(actor=responder.principal, name="T", sections=[TemplateSection("a", "A", SectionKind.TEXT)]),
     ):
         assert (await error_of(attempt)).code is ErrorCode.FORBIDDEN

@@ -13,12 +13,11 @@ from app.api.graphql.context import Context
 from app.api.graphql.errors import UserError, payload
 from app.api.graphql.relay import Node, PageInfo, page_info, pk_of
 from app.api.graphql.scalars import DateTime
-from app.errors import Forbidden
 from app.identity import service as identity
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.models import Role
 from app.identity.models import User as UserModel
-from app.identity.policy import Action, require, require_token_expiry, require_token_grant
+from app.identity.policy import Action, grantable_scopes, require, require_token_expiry, require_token_manager
 from app.ids import to_global_id
 from app import pagination
 
@@ -184,20 +183,18 @@ class IdentityMutation:
     @payload(ApiTokenPayload)
     async def create_api_token(self, info: Info[Context, None], input: CreateApiTokenInput) -> ApiTokenPayload:
         user_id = pk_of(input.user_id, "User", field="userId")
-        requested = [scope.value for scope in input.scopes] if input.scopes is not None else None
-        scopes = require_token_grant(info.context.principal, user_id=user_id, scopes=requested)
-        expires_at = require_token_expiry(info.context.principal, input.expires_at)  # type: ignore[arg-type]
+        principal = require_token_manager(info.context.principal, user_id, field="userId")
+        scopes = grantable_scopes(principal, [scope.value for scope in input.scopes] if input.scopes is not None else None)
+        expires_at = require_token_expiry(principal, input.expires_at)
         issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")
     @payload(ApiTokenPayload)
     async def revoke_api_token(self, info: Info[Context, None], input: RevokeApiTokenInput) -> ApiTokenPayload:
-        principal = require(info.context.principal, Action.WRITE)
         token_id = pk_of(input.api_token_id, "ApiToken", field="apiTokenId")
         owner = await ApiTokenModel.filter(id=token_id).values_list("user_id", flat=True)
-        if owner and owner[0] != principal.user_id and not principal.is_admin:
-            raise Forbidden("Only admins revoke other users' tokens", field="apiTokenId")
+        require_token_manager(info.context.principal, owner[0] if owner else None, field="apiTokenId")
         token = await identity.revoke_token(token_id=token_id)
         return ApiTokenPayload(api_token=ApiToken.from_model(token))
 

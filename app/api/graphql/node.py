@@ -21,7 +21,7 @@ from app.statuspage.queries import maintenance_views
 from app.statuspage.cache import public_cache
 from app import clock
 from app.identity.models import ApiToken as ApiTokenModel
-from app.identity.policy import Action, require
+from app.identity.policy import Action, may_manage_tokens_of, require
 from app.ids import from_global_id
 from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.postmortems.models import ActionItem as ActionItemModel
@@ -69,7 +69,7 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
         return ActionItem.from_model(item)
     if type_name == "ApiToken":
         token = await ApiTokenModel.get_or_none(id=pk)
-        if token is None or (token.user_id != principal.user_id and not principal.is_admin):
+        if token is None or not may_manage_tokens_of(principal, token.user_id):
             return None
         return ApiToken.from_model(token)
     return None

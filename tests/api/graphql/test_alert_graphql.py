@@ -209,3 +209,21 @@ async def test_a_page_of_alerts_costs_a_fixed_number_of_queries(gql: GraphQLClie
     two, data = await _counted(gql, responder, incidents_page, {})
     assert one == two, (one, two)
     assert [len(e["node"]["alerts"]["nodes"]) for e in data["incidents"]["edges"]] == [0, 3]
+
+
+async def test_an_alert_of_a_private_incident_tells_non_members_nothing_of_it(
+    gql: GraphQLClient, admin: Actor, viewer: Actor, checkout: Service
+) -> None:
+    from app.alerts import service as alerts
+    from app.alerts.enums import AlertSeverity
+    from app.incidents import service as incidents
+    from app.incidents.enums import Severity
+
+    alert = await alerts.report_problem(actor=admin.principal, service_id=checkout.id, summary="Odd logins", severity=AlertSeverity.INFO)
+    private = await incidents.declare_incident(actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True)
+    await alerts.attach(actor=admin.principal, alert_id=alert.id, incident_id=private.id)
+    query = "query($id: ID!) { alert(id: $id) { attachedAt incident { title } } }"
+    variables = {"id": to_global_id("Alert", alert.id)}
+    assert (await gql.execute(query, variables, actor=viewer))["alert"] is None  # it belongs to the private incident
+    seen = (await gql.execute(query, variables, actor=admin))["alert"]
+    assert seen["incident"] == {"title": "Secret"} and seen["attachedAt"] is not None

@@ -15,7 +15,7 @@ from app.alerts.enums import IntegrationKind
 from app.catalog import service as catalog
 from app.identity import service as identity
 from app.identity.models import ApiToken, Role
-from app.identity.policy import Action, Principal, require_token_grant
+from app.identity.policy import Action, Principal, grantable_scopes, require_token_manager
 from app.errors import DomainError, ErrorCode
 from app.ids import to_global_id
 from tests.conftest import Actor, GraphQLClient, make_actor
@@ -88,13 +88,18 @@ async def test_only_an_admin_with_the_admin_scope_issues_tokens_for_others(gql: 
 )
 def test_token_grants_are_decided_by_the_policy(scopes: frozenset[str], requested: list[str] | None, granted: frozenset[str]) -> None:
     principal = Principal(user_id=1, role=Role.ADMIN, token_id=1, scopes=scopes)
-    assert require_token_grant(principal, user_id=1, scopes=requested) == granted
+    assert grantable_scopes(principal, requested) == granted
 
 
-def test_a_read_token_grants_nothing() -> None:
+def test_a_read_token_manages_no_token() -> None:
     with pytest.raises(DomainError) as raised:
-        require_token_grant(Principal(user_id=1, role=Role.ADMIN, scopes=frozenset({"read"})), user_id=1, scopes=["read"])
+        require_token_manager(Principal(user_id=1, role=Role.ADMIN, scopes=frozenset({"read"})), 1, field="userId")
     assert raised.value.code is ErrorCode.FORBIDDEN
+
+
+async def test_a_full_token_still_grants_every_scope(gql: GraphQLClient, responder: Actor) -> None:
+    data = await gql.execute(CREATE, {"input": {"userId": responder.global_id, "name": "laptop"}}, actor=responder)
+    assert data["createApiToken"]["apiToken"]["scopes"] == ["READ", "WRITE", "ADMIN"]
 
 
 async def test_a_routing_key_is_no_bearer_token(gql: GraphQLClient, admin: Actor) -> None:

@@ -86,13 +86,13 @@ class Alert(Node):
     last_seen_at: DateTime
     acknowledged_at: DateTime | None
     resolved_at: DateTime | None
-    attached_at: DateTime | None = strawberry.field(description="When it joined its incident.")
     occurrences: int = strawberry.field(description="Deliveries that carried it as firing.")
     pk: strawberry.Private[int]
     service_pk: strawberry.Private[int]
     integration_pk: strawberry.Private[int | None]
     incident_pk: strawberry.Private[int | None]
     reporter_pk: strawberry.Private[int | None]
+    joined_at: strawberry.Private[DateTime | None]
 
     @strawberry.field
     async def service(self, info: Info[Context, None]) -> Service | None:
@@ -111,6 +111,13 @@ class Alert(Node):
             return None
         row = await info.context.loaders.incident.load(self.incident_pk)
         return Incident.from_model(row) if row else None
+
+    @strawberry.field(description="When it joined its incident.")
+    async def attached_at(self, info: Info[Context, None]) -> DateTime | None:
+        # Null with the incident: when it joined one the viewer may not see is not theirs to know.
+        if self.joined_at is None or await self.incident(info) is None:
+            return None
+        return self.joined_at
 
     @strawberry.field(description="Who reported it (person reports only).")
     async def reporter(self, info: Info[Context, None]) -> User | None:
@@ -137,7 +144,7 @@ class Alert(Node):
             last_seen_at=row.last_seen_at,
             acknowledged_at=row.acknowledged_at,
             resolved_at=row.resolved_at,
-            attached_at=row.attached_at,
+            joined_at=row.attached_at,
             occurrences=row.occurrences,
             service_pk=row.service_id,
             integration_pk=row.integration_id,
