@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 
@@ -38,17 +38,6 @@ def visible_to(principal: Principal) -> Q:
     role_holder = Subquery(RoleAssignment.filter(user_id=principal.user_id).values("incident_id"))
     member = Subquery(IncidentMember.filter(user_id=principal.user_id).values("incident_id"))
     return Q(private=False) | Q(id__in=role_holder) | Q(id__in=member)
-
-
-async def visibility_class(principal: Principal) -> Hashable:
-    """Principals of one class see exactly the same incidents, and so the same of everything
-    reached through them (alerts, postmortems, action items, merges): admins, or everyone who
-    may see the same private incidents (most often none). Live streams are shared within a class."""
-    if principal.is_admin:
-        return "admins"
-    held = await RoleAssignment.filter(user_id=principal.user_id, incident__private=True).values_list("incident_id", flat=True)
-    member = await IncidentMember.filter(user_id=principal.user_id, incident__private=True).values_list("incident_id", flat=True)
-    return ("private", frozenset([*held, *member]))
 
 
 async def can_see(principal: Principal, incident_id: int) -> bool:

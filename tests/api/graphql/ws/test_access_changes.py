@@ -108,3 +108,30 @@ async def test_readers_who_see_different_incidents_never_share_a_stream(server: 
     finally:
         for ws in sockets:
             await ws.close()
+
+
+async def test_the_change_that_makes_an_incident_private_never_reaches_outsiders(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+    incident = await service.declare_incident(actor=responder.principal, title="Odd logins", severity=Severity.SEV2)
+    incident_id = to_global_id("Incident", incident.id)
+    query = "subscription($id: ID!) { incidentUpdated(incidentId: $id) { title private } }"
+    watchers = []
+    for n in range(3):  # several outsiders, so the stream cannot lean on who is cut off first
+        ws = await connect(server)
+        await init(ws, viewer.token)
+        await send(ws, {"id": f"u{n}", "type": "subscribe", "payload": {"query": query, "variables": {"id": incident_id}}})
+        timeline = TIMELINE.replace("subscription(", f"subscription Outsider{n}(", 1)
+        await send(ws, {"id": f"t{n}", "type": "subscribe", "payload": {"query": timeline, "variables": {"id": incident_id, "after": 1}}})
+        watchers.append(ws)
+    try:
+        await asyncio.sleep(0.3)
+        change = "mutation($id: ID!) { updateIncident(input: {incidentId: $id, private: true, title: \"Breach at Acme\"}) { errors { code } } }"
+        assert (await mutate(server, responder, change, {"id": incident_id}))["updateIncident"]["errors"] == []
+        for ws in watchers:
+            seen = []
+            while len([m for m in seen if m["type"] == "error"]) < 2:
+                seen.append(await receive(ws))
+            assert all(m["type"] == "error" for m in seen), seen  # no event of the change came first
+            assert "Acme" not in str(seen)
+    finally:
+        for ws in watchers:
+            await ws.close()
