@@ -26,12 +26,18 @@ async def _visible_incident(principal: Principal | None, args: dict[str, Any]) -
     pk = pk_of(str(args.get("incidentId", "")), "Incident", field="incidentId")
     if not await queries.get_visible(principal, [pk]):
         raise NotFound("Incident not found", field="incidentId")
-    return "incident-readers"  # everyone allowed to see the incident sees the same events
+    return _sharing_key(principal)
+
+
+def _sharing_key(principal: Principal) -> Hashable:
+    """Who may share one execution: admins see everything, and a user sees the same on all their
+    sockets. Two users may not, even if they see the same now: what the stream shows (a merge into
+    a private incident, an alert moving) depends on the executing reader, and access changes."""
+    return "admins" if principal.is_admin else ("user", principal.user_id)
 
 
 async def _own_visibility(principal: Principal | None, _: dict[str, Any]) -> Hashable:
-    principal = require(principal, Action.READ)
-    return "admins" if principal.is_admin else ("user", principal.user_id)
+    return _sharing_key(require(principal, Action.READ))
 
 
 async def _alert_readers(principal: Principal | None, args: dict[str, Any]) -> Hashable:
@@ -50,7 +56,7 @@ async def _visible_postmortem(principal: Principal | None, args: dict[str, Any])
     pk = pk_of(str(args.get("postmortemId", "")), "Postmortem", field="postmortemId")
     if not await postmortem_queries.get_visible(principal, [pk]):
         raise NotFound("Postmortem not found", field="postmortemId")
-    return "postmortem-readers"  # whoever may see its incident sees the same postmortem
+    return _sharing_key(principal)
 
 
 async def _incident_argument(args: dict[str, Any]) -> int | None:
