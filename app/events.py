@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,9 +31,14 @@ class Outbox:
 
     connection: BaseDBAsyncClient | None = None
     messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    committed: list[Callable[[], None]] = field(default_factory=list)
 
     def add(self, topic: str, payload: dict[str, Any]) -> None:
         self.messages.append((topic, payload))
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` in this process once the transaction has committed (before publishing)."""
+        self.committed.append(callback)
 
 
 def access_changed(outbox: Outbox, incident_id: int, user_id: int | None) -> None:
@@ -48,6 +53,8 @@ async def unit_of_work() -> AsyncIterator[Outbox]:
     async with _transaction() as connection:
         outbox.connection = connection
         yield outbox
+    for callback in outbox.committed:
+        callback()
     await publish_all(outbox.messages)
 
 

@@ -8,6 +8,8 @@ from app.config import Settings
 
 
 def install(settings: Settings) -> None:
-    from app.postmortems import integration
+    from app.postmortems import integration as postmortems
+    from app.statuspage import integration as statuspage
 
-    integration.install(settings)
+    postmortems.install(settings)
+    statuspage.install()

@@ -70,7 +70,7 @@ def wait_http(url: str, proc: subprocess.Popen[str]) -> None:
     raise RuntimeError(f"{url} did not start")
 
 
-async def seed(database_url: str) -> tuple[str, str]:
+async def seed(database_url: str, readers_count: int) -> tuple[str, list[str], str]:
     from app import db
     from app.config import load_settings
     from app.identity import service as identity
@@ -84,15 +84,19 @@ async def seed(database_url: str) -> tuple[str, str]:
     await db.migrate()
     user = await identity.create_user(email="fanout@example.com", name="Fanout", role=Role.RESPONDER)
     token = (await identity.create_token(user_id=user.id, name="bench")).secret
+    readers = []
+    for n in range(readers_count):  # the subscribers: distinct viewers, as in a real incident
+        reader = await identity.create_user(email=f"reader{n}@example.com", name=f"Reader {n}", role=Role.VIEWER)
+        readers.append((await identity.create_token(user_id=reader.id, name="bench")).secret)
     incident = await service.declare_incident(actor=Principal(user.id, Role.RESPONDER), title="Fan-out", severity=Severity.SEV1)
     await db.close()
-    return token, to_global_id("Incident", incident.id)
+    return token, readers, to_global_id("Incident", incident.id)
 
 
-def run_clients(ws_url: str, token: str | None, incident_id: str, subscribers: int, events: int, trigger, interval: float) -> list[float]:  # type: ignore[no-untyped-def]
+def run_clients(ws_url: str, tokens: list[str], incident_id: str, subscribers: int, events: int, trigger, interval: float) -> list[float]:  # type: ignore[no-untyped-def]
     args = [sys.executable, str(ROOT / "bench" / "fanout_client.py"), "--url", ws_url, "--query", QUERY,
             "--variables", json.dumps({"id": incident_id}), "--subscribers", str(subscribers), "--events", str(events)]
-    if token:
+    for token in tokens:
         args += ["--token", token]
     with process(args) as client:
         assert client.stdout is not None
@@ -142,20 +146,20 @@ def bench_bare(args: argparse.Namespace, payload_like: str) -> tuple[float, floa
             loop.run_until_complete(control.send(json.dumps({"type": "trigger", "payload": text})))
 
         try:
-            latencies = run_clients(url, None, "1", args.subscribers, args.events, trigger, args.interval)
+            latencies = run_clients(url, [], "1", args.subscribers, args.events, trigger, args.interval)
         finally:
             loop.run_until_complete(control.close())
             loop.close()
     return summary("bare websockets broadcast", latencies)
 
 
-def bench_firebreak(args: argparse.Namespace, database_url: str, token: str, incident_id: str) -> tuple[float, float]:
+def bench_firebreak(args: argparse.Namespace, database_url: str, token: str, readers: list[str], incident_id: str) -> tuple[float, float]:
     port = free_port()
     env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_WS_SEND_BUFFER": "256"}
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         trigger = graphql_trigger(f"http://127.0.0.1:{port}", token, incident_id)
-        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", token, incident_id, args.subscribers, args.events, trigger, args.interval)
+        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", readers, incident_id, args.subscribers, args.events, trigger, args.interval)
     return summary("Firebreak (GraphQL, PostgreSQL)", latencies)
 
 
@@ -173,18 +177,19 @@ def bench_node(args: argparse.Namespace) -> tuple[float, float] | None:
         declared = httpx.post(base + "/graphql", json={"query": 'mutation { declareIncident(input: {title: "Fan-out", severity: "SEV1"}) { incident { id } } }'}).json()
         incident_id = declared["data"]["declareIncident"]["incident"]["id"]
         trigger = graphql_trigger(base, None, incident_id)
-        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", None, incident_id, args.subscribers, args.events, trigger, args.interval)
+        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", [], incident_id, args.subscribers, args.events, trigger, args.interval)
     shutil.rmtree(workdir, ignore_errors=True)
     return summary("reference Node server (graphql-ws)", latencies)
 
 
-def bench_memory(args: argparse.Namespace, database_url: str, token: str, incident_id: str) -> float:
+def bench_memory(args: argparse.Namespace, database_url: str, readers: list[str], incident_id: str) -> float:
     port = free_port()
     env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off"}
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         worker = psutil.Process(server.pid)
-        client_args = [sys.executable, str(ROOT / "bench" / "fanout_client.py"), "--url", f"ws://127.0.0.1:{port}/graphql", "--token", token,
+        client_args = [sys.executable, str(ROOT / "bench" / "fanout_client.py"), "--url", f"ws://127.0.0.1:{port}/graphql",
+                       *[arg for reader in readers for arg in ("--token", reader)],
                        "--query", QUERY, "--variables", json.dumps({"id": incident_id}), "--events", "1", "--timeout", "300"]
         with process([*client_args, "--subscribers", "50"]) as warm:  # warm the code paths first
             assert warm.stdout is not None and warm.stdout.readline().strip() == "READY"
@@ -209,23 +214,24 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.4)
     parser.add_argument("--idle", type=int, default=5000)
+    parser.add_argument("--readers", type=int, default=100, help="distinct viewer users the subscribers belong to")
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     _more_files()
     payload_like = '{"id":"1","type":"next","payload":{"data":{"incidentTimeline":{"id":"VGltZWxpbmVFdmVudDoxMjM","sequence":123,"kind":"NOTE","message":"BODY"}}}}'
     with postgres_database() as database_url:
-        token, incident_id = asyncio.run(seed(database_url))
+        token, readers, incident_id = asyncio.run(seed(database_url, args.readers))
         print(f"incidentTimeline fan-out: {args.subscribers} subscribers (separate client process), "
               f"{args.events} events {args.interval}s apart, one server process")
         _, bare_p99 = bench_bare(args, payload_like)
-        _, ours_p99 = bench_firebreak(args, database_url, token, incident_id)
+        _, ours_p99 = bench_firebreak(args, database_url, token, readers, incident_id)
         node = bench_node(args)
         print(f"  ratio p99 Firebreak / bare: {ours_p99 / bare_p99:.2f}x (target <= 1.3x)")
         if node is not None:
             print(f"  ratio p99 Firebreak / Node reference: {ours_p99 / node[1]:.2f}x (target <= 1.0x); "
                   f"Node / bare: {node[1] / bare_p99:.2f}x")
         if not args.skip_memory:
-            bench_memory(args, database_url, token, incident_id)
+            bench_memory(args, database_url, readers, incident_id)
 
 
 if __name__ == "__main__":

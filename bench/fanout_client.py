@@ -46,7 +46,7 @@ async def subscriber(url: str, token: str | None, query: str, variables: dict, e
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--token")
+    parser.add_argument("--token", action="append", default=[], help="repeat: subscribers take them in turn")
     parser.add_argument("--query", required=True)
     parser.add_argument("--variables", default="{}")
     parser.add_argument("--subscribers", type=int, default=1000)
@@ -58,8 +58,9 @@ async def main() -> None:
     counter = [0, 0]
     variables = json.loads(args.variables)
     tasks = []
-    for _ in range(args.subscribers):
-        tasks.append(asyncio.create_task(subscriber(args.url, args.token, args.query, variables, args.events, latencies, ready, counter, args.subscribers, done)))
+    for n in range(args.subscribers):
+        token = args.token[n % len(args.token)] if args.token else None
+        tasks.append(asyncio.create_task(subscriber(args.url, token, args.query, variables, args.events, latencies, ready, counter, args.subscribers, done)))
         if len(tasks) % 100 == 0:
             await asyncio.sleep(0.05)  # don't flood the listen backlog
     await asyncio.wait_for(ready.wait(), args.timeout)

@@ -14,6 +14,7 @@ from app.alerts import queries
 from app.alerts.models import Alert
 from app.broker import GAP, Broker
 from app.events import Outbox
+from app.identity.policy import Principal
 
 ALERT_FEED_TOPIC = "alerts:feed"
 
@@ -45,15 +46,17 @@ class FeedItem:
     alert: Alert
 
 
-async def alert_feed(broker: Broker, service_ids: Sequence[int] = ()) -> AsyncIterator[FeedItem]:
+async def alert_feed(broker: Broker, principal: Principal, service_ids: Sequence[int] = ()) -> AsyncIterator[FeedItem]:
     """Alert changes from now on, for `service_ids` (all services when empty), each with the
-    alert as stored when read. After a broker gap, alerts changed meanwhile come as UPDATED."""
+    alert as stored when read, if the principal may see it (an alert that joins a private
+    incident they may not see leaves their feed). After a broker gap, alerts changed meanwhile
+    come as UPDATED."""
     wanted = set(service_ids)
     async with broker.subscribe(ALERT_FEED_TOPIC) as listener:
         watermark = clock.now()
         async for message in listener:
             if message is GAP:
-                for alert in await queries.changed_since(watermark - _GAP_SLACK, list(wanted)):
+                for alert in await queries.changed_since(principal, watermark - _GAP_SLACK, list(wanted)):
                     watermark = max(watermark, alert.updated_at)
                     yield FeedItem("UPDATED", alert)
                 continue
@@ -61,7 +64,7 @@ async def alert_feed(broker: Broker, service_ids: Sequence[int] = ()) -> AsyncIt
             items = [item for item in payload.get("items", ()) if not wanted or item["serviceId"] in wanted]
             if not items:
                 continue
-            alerts = await queries.alerts_by_id([item["id"] for item in items])
+            alerts = await queries.get_visible(principal, [item["id"] for item in items])
             for item in items:
                 alert = alerts.get(item["id"])
                 if alert is not None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from functools import reduce
 
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 
 from app import db
@@ -18,6 +18,9 @@ from app.alerts.enums import OPEN_ALERT_STATUSES, AlertSeverity, AlertStatus
 from app.alerts.locking import rules_of
 from app.alerts.models import Alert, AlertRules, Integration
 from app.alerts.rules import Rules
+from app.identity.policy import Principal
+from app.incidents.models import Incident
+from app.incidents.queries import visible_to as incidents_visible_to
 from app.pagination import Page, by_id, decode_cursor, encode_cursor, page_size
 from app.text import search_term
 
@@ -60,7 +63,22 @@ async def with_open_alerts(conn: BaseDBAsyncClient, incident_ids: Sequence[int])
     return found
 
 
-# --- pages and filters -------------------------------------------------------------------
+# --- visibility, pages and filters -------------------------------------------------------
+
+
+def visible_to(principal: Principal) -> Q:
+    """Alerts the principal may see: those attached to no incident or to one they may see. An
+    alert attached to a private incident exists only for those who see the incident."""
+    if principal.is_admin:
+        return Q()
+    visible = Subquery(Incident.filter(incidents_visible_to(principal)).values("id"))
+    return Q(incident_id__isnull=True) | Q(incident_id__in=visible)
+
+
+async def get_visible(principal: Principal, ids: Sequence[int]) -> dict[int, Alert]:
+    if not ids:
+        return {}
+    return {row.id: row for row in await Alert.filter(visible_to(principal), id__in=list(ids))}
 
 
 @dataclass(frozen=True)
@@ -73,8 +91,8 @@ class AlertFilter:
     search: str | None = None
 
 
-def _conditions(flt: AlertFilter | None) -> Q:
-    conditions = [Q()]
+def _conditions(principal: Principal, flt: AlertFilter | None) -> Q:
+    conditions = [visible_to(principal)]
     if flt is not None:
         if flt.statuses:
             conditions.append(Q(status__in=list(flt.statuses)))
@@ -93,10 +111,10 @@ def _conditions(flt: AlertFilter | None) -> Q:
     return reduce(lambda a, b: a & b, conditions)
 
 
-async def list_alerts(*, first: int | None, after: str | None, flt: AlertFilter | None) -> Page[Alert]:
+async def list_alerts(principal: Principal, *, first: int | None, after: str | None, flt: AlertFilter | None) -> Page[Alert]:
     """Newest first (by id)."""
     size = page_size(first, default=20)
-    query = Alert.filter(_conditions(flt))
+    query = Alert.filter(_conditions(principal, flt))
     if after:
         query = query.filter(id__lt=decode_cursor(after, "alert", field="after"))
     rows = await query.order_by("-id").limit(size + 1)
@@ -104,12 +122,8 @@ async def list_alerts(*, first: int | None, after: str | None, flt: AlertFilter 
     return Page(items, [encode_cursor("alert", a.id) for a in items], len(rows) > size, after is not None)
 
 
-async def count_alerts(flt: AlertFilter | None) -> int:
-    return await Alert.filter(_conditions(flt)).count()
-
-
-async def alerts_by_id(ids: Sequence[int]) -> dict[int, Alert]:
-    return {row.id: row for row in await Alert.filter(id__in=list(ids))}
+async def count_alerts(principal: Principal, flt: AlertFilter | None) -> int:
+    return await Alert.filter(_conditions(principal, flt)).count()
 
 
 async def incident_alert_pages(size: int, after_id: int | None, incident_ids: Sequence[int]) -> dict[int, list[Alert]]:
@@ -141,9 +155,9 @@ async def incident_alert_counts(incident_ids: Sequence[int]) -> dict[int, int]:
     return {int(incident_id): int(count) for incident_id, count in rows}
 
 
-async def changed_since(since: datetime, service_ids: Sequence[int], limit: int = 500) -> list[Alert]:
-    """Alerts changed at or after `since` (oldest change first), to repair a live feed's gap."""
-    query = Alert.filter(updated_at__gte=since)
+async def changed_since(principal: Principal, since: datetime, service_ids: Sequence[int], limit: int = 500) -> list[Alert]:
+    """Visible alerts changed at or after `since` (oldest change first), to repair a live feed's gap."""
+    query = Alert.filter(visible_to(principal), updated_at__gte=since)
     if service_ids:
         query = query.filter(service_id__in=list(service_ids))
     return await query.order_by("updated_at", "id").limit(limit)

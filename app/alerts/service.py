@@ -7,6 +7,7 @@ import uuid
 
 from app import clock
 from app.alerts import feed
+from app.alerts import queries as alert_queries
 from app.alerts.attachments import alert_data, all_resolved, record
 from app.alerts.enums import AlertSeverity, AlertSource, AlertStatus, AttachReason, SignalAction
 from app.alerts.ingest import ingest
@@ -47,8 +48,10 @@ async def report_problem(
     return outcome.alerts[key]
 
 
-async def _service_of(alert_id: int) -> int:
-    found = await Alert.filter(id=alert_id).values_list("service_id", flat=True)
+async def _service_of(actor: Principal, alert_id: int) -> int:
+    """The service of an alert the actor may see (one attached to a private incident they may
+    not see does not exist for them)."""
+    found = await Alert.filter(alert_queries.visible_to(actor), id=alert_id).values_list("service_id", flat=True)
     if not found:
         raise NotFound("Alert not found", field="alertId")
     return int(found[0])
@@ -64,7 +67,7 @@ async def _locked_alert(outbox: Outbox, alert_id: int) -> Alert:
 async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
     """Someone is on it; acknowledging an acknowledged alert changes nothing."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -84,7 +87,7 @@ async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:
 async def resolve(*, actor: Principal, alert_id: int) -> Alert:
     """Close the alert by hand; the sender's next trigger for its key opens a new one."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -112,7 +115,7 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
     """Attach an alert to an open incident, moving it from the one it was attached to."""
     require(actor, Action.RESPOND)
     await _require_visible(actor, incident_id, field="incidentId")
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         rules_row = await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)
@@ -154,7 +157,7 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
 async def detach(*, actor: Principal, alert_id: int) -> Alert:
     """Take an alert out of its incident (it will not be grouped again while it stays open)."""
     require(actor, Action.RESPOND)
-    service_id = await _service_of(alert_id)
+    service_id = await _service_of(actor, alert_id)
     async with unit_of_work() as outbox:
         await locked_rules_row(outbox, service_id)
         alert = await _locked_alert(outbox, alert_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
 from typing import TypeAlias, TypeVar
 
 from app.errors import DomainError, ErrorCode, Forbidden
@@ -16,19 +17,20 @@ class Action(str, Enum):
     RESPOND = "respond"  # act on incidents: declare, update, notes, roles
     ADMIN = "admin"  # manage users, services, tokens, integrations
     INGEST = "ingest"  # record alerts, and declare or group incidents from them
+    WRITE = "write"  # change anything at all: every mutation needs it (a read-only token has none)
 
 
 _ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
-    Role.VIEWER: frozenset({Action.READ}),
-    Role.RESPONDER: frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
-    Role.ADMIN: frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
+    Role.VIEWER: frozenset({Action.READ, Action.WRITE}),  # WRITE: their own tokens
+    Role.RESPONDER: frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST}),
+    Role.ADMIN: frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
 
 # A token scope caps what the token may do, whatever its user's role allows.
 _SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
     "read": frozenset({Action.READ}),
-    "write": frozenset({Action.READ, Action.RESPOND, Action.INGEST}),
-    "admin": frozenset({Action.READ, Action.RESPOND, Action.INGEST, Action.ADMIN}),
+    "write": frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST}),
+    "admin": frozenset({Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST, Action.ADMIN}),
 }
 
 # What Firebreak itself may do when no person is behind a change (an integration's delivery).
@@ -41,6 +43,7 @@ class Principal:
     role: Role
     token_id: int | None = None
     scopes: frozenset[str] = frozenset({"read", "write", "admin"})
+    expires_at: datetime | None = None  # the token's
 
     @property
     def is_admin(self) -> bool:
@@ -51,9 +54,15 @@ class Principal:
         return f"Your role ({self.role.value})"
 
     def allows(self, action: Action) -> bool:
-        if action not in _ROLE_ACTIONS[self.role]:
-            return False
+        return action in _ROLE_ACTIONS[self.role] and self.scope_allows(action)
+
+    def scope_allows(self, action: Action) -> bool:
         return any(action in _SCOPE_ACTIONS.get(scope, frozenset()) for scope in self.scopes)
+
+    def refusal(self, action: Action) -> str:
+        if action in _ROLE_ACTIONS[self.role]:
+            return f"Your token (scopes: {', '.join(sorted(self.scopes))}) may not {action.value}"
+        return f"{self.label} may not {action.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +85,9 @@ class SystemPrincipal:
 
     def allows(self, action: Action) -> bool:
         return action in _SYSTEM_ACTIONS
+
+    def refusal(self, action: Action) -> str:
+        return f"{self.label} may not {action.value}"
 
 
 Actor: TypeAlias = Principal | SystemPrincipal
@@ -113,31 +125,45 @@ def require(principal: A | None, action: Action) -> A:
     if principal is None:
         raise Unauthenticated("Authentication required")
     if not principal.allows(action):
-        raise Forbidden(f"{principal.label} may not {action.value}")
+        raise Forbidden(principal.refusal(action))
     return principal
 
 
-
 def may_manage_tokens_of(principal: Principal, user_id: int) -> bool:
-    """Everyone manages their own tokens; admins manage anyone's."""
+    """Everyone manages their own tokens; admins (acting with the `admin` scope) anyone's."""
     return user_id == principal.user_id or principal.is_admin
 
 
 def require_token_manager(principal: Principal | None, user_id: int | None, *, field: str) -> Principal:
-    """The principal when it may create or revoke tokens of `user_id` (None: no such token)."""
-    principal = require(principal, Action.READ)
+    """The principal when it may create or revoke tokens of `user_id` (None: no such token).
+    Like every change, it takes the WRITE action: a read-only token manages no token."""
+    principal = require(principal, Action.WRITE)
     if user_id is not None and not may_manage_tokens_of(principal, user_id):
         raise Forbidden("Only admins manage other users' tokens", field=field)
     return principal
 
 
 def grantable_scopes(principal: Principal, requested: Collection[str] | None) -> frozenset[str]:
-    """The scopes of a token `principal` creates: those requested (all when None), never more
-    than the principal's own token carries, so a narrow token cannot mint a wider one."""
-    wanted = ALL_SCOPES if requested is None else frozenset(requested)
+    """The scopes of a token `principal` creates: those requested (by default, its own), never
+    a scope allowing what the principal's own token does not, so a narrow token cannot mint a
+    wider one (an `admin` token may grant `write`; a `write` token may not grant `admin`)."""
     if requested is None:
-        return wanted & principal.scopes
-    beyond = sorted(wanted - principal.scopes)
+        return ALL_SCOPES & principal.scopes
+    wanted = frozenset(requested)
+    granted = frozenset().union(*(_SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes))
+    beyond = sorted(scope for scope in wanted if not _SCOPE_ACTIONS.get(scope, frozenset()) <= granted)
     if beyond:
         raise Forbidden(f"A token with the scopes {', '.join(sorted(principal.scopes))} cannot grant {', '.join(beyond)}", field="scopes")
     return wanted
+
+
+def require_token_expiry(principal: Principal, expires_at: datetime | None) -> datetime | None:
+    """When a new token created by `principal` expires: never after the token creating it (by
+    default, with it), so a short-lived token cannot mint a lasting one."""
+    if principal.expires_at is None:
+        return expires_at
+    if expires_at is None:
+        return principal.expires_at
+    if expires_at.tzinfo is not None and expires_at > principal.expires_at:
+        raise Forbidden("A token cannot outlive the token that creates it", field="expiresAt")
+    return expires_at

@@ -128,7 +128,8 @@ async def authenticate(secret: str) -> Principal:
     if token["last_used_at"] is None or now - token["last_used_at"] >= _LAST_USED_RESOLUTION:
         await ApiToken.filter(id=token["id"]).update(last_used_at=now)
     return Principal(
-        user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"], scopes=frozenset(token["scopes"].split(","))
+        user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"],
+        scopes=frozenset(token["scopes"].split(",")), expires_at=token["expires_at"],
     )
 
 

@@ -1,10 +1,10 @@
 """Extension points of the incident lifecycle, for domains built on incidents.
 
-Another domain registers a *guard* (may refuse a status change by raising a DomainError) or an
-*after-transition hook* (reacts to it). Both run inside the status change's transaction, with
-the incident row locked, so whatever they write commits or rolls back with the change. The
-incidents domain never imports the domains that extend it: they register here at start-up
-(see `app/wiring.py`).
+Another domain registers a *guard* (may refuse a status change by raising a DomainError), an
+*after-transition hook* (reacts to it) or an *after-privacy hook* (reacts to an incident made
+private or public). All run inside the change's transaction, with the incident row locked, so
+whatever they write commits or rolls back with the change. The incidents domain never imports
+the domains that extend it: they register here at start-up (see `app/wiring.py`).
 """
 
 from __future__ import annotations
@@ -31,10 +31,22 @@ class StatusChange:
     actor: Principal
 
 
+@dataclass(frozen=True)
+class PrivacyChange:
+    """An incident made private or public again, saved in the open transaction: whatever shows
+    it outside its own visibility rules (the public status page) must follow at once."""
+
+    outbox: Outbox
+    incident: Incident
+    actor: Principal
+
+
 Hook = Callable[[StatusChange], Awaitable[None]]
+PrivacyHook = Callable[[PrivacyChange], Awaitable[None]]
 
 _guards: list[Hook] = []
 _after: list[Hook] = []
+_privacy: list[PrivacyHook] = []
 
 
 def register_guard(hook: Hook) -> None:
@@ -49,10 +61,16 @@ def register_after_transition(hook: Hook) -> None:
         _after.append(hook)
 
 
-def unregister(hook: Hook) -> None:
-    for hooks in (_guards, _after):
+def register_after_privacy_change(hook: PrivacyHook) -> None:
+    """Run `hook` after an incident's privacy changes, in the same transaction."""
+    if hook not in _privacy:
+        _privacy.append(hook)
+
+
+def unregister(hook: Hook | PrivacyHook) -> None:
+    for hooks in (_guards, _after, _privacy):
         if hook in hooks:
-            hooks.remove(hook)
+            hooks.remove(hook)  # type: ignore[arg-type]
 
 
 async def check(change: StatusChange) -> None:
@@ -62,4 +80,9 @@ async def check(change: StatusChange) -> None:
 
 async def after(change: StatusChange) -> None:
     for hook in tuple(_after):
+        await hook(change)
+
+
+async def privacy_changed(change: PrivacyChange) -> None:
+    for hook in tuple(_privacy):
         await hook(change)

@@ -42,6 +42,17 @@ def visible_to(principal: Principal) -> Q:
     return Q(private=False) | Q(id__in=role_holder) | Q(id__in=member)
 
 
+async def sees_only_public(principal: Principal) -> bool:
+    """True when the principal sees exactly the public incidents: not an admin, holding no role
+    and no membership on any incident (so what it reads is what any such reader reads)."""
+    if principal.is_admin:
+        return False
+    return not (
+        await RoleAssignment.filter(user_id=principal.user_id).exists()
+        or await IncidentMember.filter(user_id=principal.user_id).exists()
+    )
+
+
 async def can_see(principal: Principal, incident_id: int) -> bool:
     return await Incident.filter(visible_to(principal), id=incident_id).exists()
 

@@ -209,6 +209,8 @@ async def update_incident(
             data={"changes": changed},
         )
         await _save(outbox, incident, [*fields, "version"])
+        if "private" in changed:
+            await hooks.privacy_changed(hooks.PrivacyChange(outbox, incident, actor))
     return incident
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -9,6 +10,8 @@ from typing import Any
 
 from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
+from app.identity.policy import Principal
+from app.ids import parse_pk
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
@@ -37,6 +40,53 @@ _FEED_KINDS: dict[str, str | None] = {
     TimelineKind.ACTION_ITEM_CREATED: None,
     TimelineKind.ACTION_ITEM_STATUS_CHANGED: None,
 }
+
+
+# Events that name another incident: the `data` keys of its global id and of its reference.
+_NAMES_ANOTHER: dict[str, tuple[str, str]] = {
+    TimelineKind.MERGED: ("intoIncidentId", "intoReference"),
+    TimelineKind.INCIDENT_MERGED_IN: ("incidentId", "reference"),
+    TimelineKind.ALERT_ATTACHED: ("fromIncidentId", "fromReference"),
+    TimelineKind.ALERT_DETACHED: ("toIncidentId", "toReference"),
+}
+
+
+def other_incident(kind: str, data: Any) -> int | None:
+    """The other incident an event names (a merge, an alert moved between incidents), if any."""
+    keys = _NAMES_ANOTHER.get(kind)
+    if keys is None or not isinstance(data, dict) or not isinstance(data.get(keys[0]), str):
+        return None
+    return parse_pk(data[keys[0]], "Incident")
+
+
+def without_other_incident(kind: str, message: str, data: Any) -> tuple[str, Any]:
+    """The event as told to someone who may not see the other incident it names: a private
+    incident they may not see is never named, not even by reference."""
+    keys = _NAMES_ANOTHER.get(kind)
+    if keys is None or not isinstance(data, dict):
+        return message, data
+    reference = data.get(keys[1])
+    if isinstance(reference, str) and reference:
+        message = message.replace(reference, "another incident")
+        message = message[:1].upper() + message[1:]
+    return message, {**data, keys[0]: None, keys[1]: None}
+
+
+async def told_to(principal: Principal, events: Sequence[TimelineEvent]) -> dict[int, TimelineEvent]:
+    """The events by id as `principal` may read them: those naming a private incident they may
+    not see are copies that leave it unnamed."""
+    from app.incidents.queries import get_visible
+
+    others = {event.id: pk for event in events if (pk := other_incident(event.kind, event.data)) is not None}
+    visible = await get_visible(principal, sorted(set(others.values()))) if others else {}
+    told: dict[int, TimelineEvent] = {}
+    for event in events:
+        pk = others.get(event.id)
+        if pk is not None and pk not in visible:
+            event = copy.copy(event)
+            event.message, event.data = without_other_incident(event.kind, event.message, event.data)
+        told[event.id] = event
+    return told
 
 
 def feed_kind(kind: str, data: dict[str, Any]) -> str | None:

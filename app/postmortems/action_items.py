@@ -20,6 +20,7 @@ from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItem
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
 from app.postmortems.links import check_link
 from app.postmortems.models import ActionItem, Postmortem
+from app.postmortems.queries import visible_incidents
 from app.text import TEXT_MAX, multi_line, single_line
 
 
@@ -116,10 +117,10 @@ async def create_action_item(
 
 
 async def _visible_item(actor: Principal, action_item_id: int) -> ActionItem:
-    item = await ActionItem.get_or_none(id=action_item_id)
+    """The action item, if the actor may see its incident: otherwise it does not exist for them."""
+    item = await ActionItem.filter(visible_incidents(actor), id=action_item_id).first()
     if item is None:
         raise NotFound("Action item not found", field="actionItemId")
-    await visible_incident(actor, item.incident_id, field="actionItemId")
     return item
 
 

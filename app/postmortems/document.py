@@ -1,11 +1,14 @@
 """A postmortem with everything around it, read for the Markdown export and the blameless
-language review. The caller has checked that the reader may see the postmortem."""
+language review. The caller has checked that the reader may see the postmortem; highlighted
+events never name another incident the reader may not see."""
 
 from __future__ import annotations
 
 from app.identity.models import User
 from app.ids import to_global_id
+from app.identity.policy import Principal
 from app.incidents import queries as incident_queries
+from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import action_item_queries, language, markdown, metrics, queries
 from app.postmortems.enums import PostmortemStatus
@@ -13,12 +16,14 @@ from app.postmortems.language import Finding
 from app.postmortems.models import Postmortem
 
 
-async def build(postmortem: Postmortem) -> markdown.Document:
+async def build(postmortem: Postmortem, reader: Principal) -> markdown.Document:
     incident = await Incident.get(id=postmortem.incident_id)
     services = (await incident_queries.services_by_incident([incident.id])).get(incident.id, [])
     authors = (await queries.authors_by_postmortem([postmortem.id])).get(postmortem.id, [])
     reviewers = (await queries.reviewers_by_postmortem([postmortem.id])).get(postmortem.id, [])
     entries = (await queries.timeline_by_postmortem([postmortem.id])).get(postmortem.id, [])
+    told = await timeline.told_to(reader, [c.event for c in entries if c.event is not None])
+    entries = [queries.CuratedEntry(c.entry, told[c.event.id] if c.event else None) for c in entries]
     items = (await action_item_queries.by_postmortem([postmortem.id])).get(postmortem.id, [])
     user_ids = {*authors, *(r.user_id for r in reviewers), *(i.owner_id for i in items if i.owner_id)}
     user_ids |= {c.entry.created_by_id for c in entries if c.event is None and c.entry.created_by_id}
@@ -91,8 +96,8 @@ def event_text(event: TimelineEvent) -> str:
     return message or event.kind.replace("_", " ").capitalize()
 
 
-async def render_markdown(postmortem: Postmortem) -> str:
-    return markdown.render(await build(postmortem))
+async def render_markdown(postmortem: Postmortem, reader: Principal) -> str:
+    return markdown.render(await build(postmortem, reader))
 
 
 def texts(postmortem: Postmortem, entries: list[queries.CuratedEntry]) -> list[tuple[str, str]]:

@@ -126,6 +126,14 @@ async def public_change() -> AsyncIterator[Change]:
         public_cache.invalidate(token)
 
 
+async def changed_in(outbox: Outbox) -> None:
+    """`public_change` for a unit of work someone else opened (an incident hook's)."""
+    token = uuid.uuid4().hex
+    await _touch(outbox)
+    outbox.add(TOPIC, {"type": "changed", "token": token})
+    outbox.after_commit(lambda: public_cache.invalidate(token))
+
+
 async def _touch(outbox: Outbox) -> None:
     now = clock.now()
     if await PageState.filter(id=1).using_db(outbox.connection).update(updated_at=now):

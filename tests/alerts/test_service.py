@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 
 from app import clock
-from app.alerts import integrations, keys, service
+from app.alerts import integrations, keys, queries, service
 from app.alerts.enums import AlertSeverity, AlertSource, AlertStatus, IntegrationKind
 from app.alerts.models import Alert, AlertRules, Integration
 from app.catalog.models import Service
 from app.errors import DomainError, ErrorCode
+from app.incidents import access
 from app.incidents import service as incidents
 from app.incidents.enums import Severity
 from app.incidents.lifecycle import IncidentStatus
@@ -212,3 +213,10 @@ async def test_viewers_do_not_see_private_incidents_through_alerts(admin: Actor,
     await service.attach(actor=admin.principal, alert_id=alert.id, incident_id=private.id)
     assert await Loaders(viewer.principal).incident.load(private.id) is None  # what Alert.incident resolves through
     assert await Loaders(admin.principal).incident.load(private.id) is not None
+    # The alert itself belongs to the private incident now: it exists only for those who see it.
+    assert await queries.get_visible(viewer.principal, [alert.id]) == {}
+    assert await queries.count_alerts(viewer.principal, None) == 0
+    assert (await queries.list_alerts(viewer.principal, first=10, after=None, flt=None)).items == []
+    assert set(await queries.get_visible(admin.principal, [alert.id])) == {alert.id}
+    await access.add_member(actor=admin.principal, incident_id=private.id, user_id=viewer.user_id)
+    assert set(await queries.get_visible(viewer.principal, [alert.id])) == {alert.id}

@@ -12,8 +12,8 @@ from app.identity.policy import INGESTION, Action, Principal, SystemPrincipal, r
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        (Role.VIEWER, {Action.READ}),
-        (Role.RESPONDER, {Action.READ, Action.RESPOND, Action.INGEST}),
+        (Role.VIEWER, {Action.READ, Action.WRITE}),  # WRITE: their own tokens
+        (Role.RESPONDER, {Action.READ, Action.WRITE, Action.RESPOND, Action.INGEST}),
         (Role.ADMIN, set(Action)),
     ],
 )
@@ -25,12 +25,16 @@ def test_roles(role: Role, allowed: set[Action]) -> None:
 def test_read_scope_caps_a_responder() -> None:
     principal = Principal(user_id=1, role=Role.RESPONDER, scopes=frozenset({"read"}))
     assert not principal.allows(Action.INGEST) and principal.allows(Action.READ)
+    assert not principal.allows(Action.WRITE)  # no mutation at all
+    with pytest.raises(DomainError) as raised:
+        require(principal, Action.RESPOND)
+    assert raised.value.message == "Your token (scopes: read) may not respond"
 
 
 def test_the_system_actor_may_only_ingest() -> None:
     assert isinstance(INGESTION, SystemPrincipal) and INGESTION.user_id is None and not INGESTION.is_admin
     assert require(INGESTION, Action.INGEST) is INGESTION
-    for action in (Action.READ, Action.RESPOND, Action.ADMIN):
+    for action in (Action.READ, Action.WRITE, Action.RESPOND, Action.ADMIN):
         with pytest.raises(DomainError) as raised:
             require(INGESTION, action)
         assert raised.value.code is ErrorCode.FORBIDDEN and "alert-ingestion" in raised.value.message

@@ -12,6 +12,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 
 from app.errors import DomainError
 from app.errors import ErrorCode as DomainErrorCode
+from app.identity.policy import Action, require
 
 ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Stable error codes.")
 
@@ -34,12 +35,16 @@ R = TypeVar("R")
 def payload(
     payload_cls: Callable[..., R],
 ) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-    """Turn a DomainError raised by a mutation resolver into `payload_cls(errors=[...])`."""
+    """Wrap a mutation resolver: a principal without the WRITE action (a read-only token) is
+    refused before it runs, and a DomainError it raises becomes `payload_cls(errors=[...])`."""
 
     def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         @functools.wraps(resolver)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
+                info = _info(args, kwargs)
+                if info is not None:
+                    require(info.context.principal, Action.WRITE)
                 return await resolver(*args, **kwargs)
             except DomainError as error:
                 _note_refusal(args, kwargs, error)
@@ -52,9 +57,13 @@ def payload(
 
 def _note_refusal(args: Any, kwargs: Any, error: DomainError) -> None:
     """Tell the audit which mutation was refused and why (clients may not select `errors`)."""
-    info = kwargs.get("info") or next((a for a in args if hasattr(a, "context") and hasattr(a, "path")), None)
+    info = _info(args, kwargs)
     if info is not None:
         info.context.extras.setdefault("refusals", {})[info.path.key] = error.code.value
+
+
+def _info(args: Any, kwargs: Any) -> Any:
+    return kwargs.get("info") or next((a for a in args if hasattr(a, "context") and hasattr(a, "path")), None)
 
 
 def no_errors() -> list[Any]:

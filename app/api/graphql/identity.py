@@ -17,7 +17,7 @@ from app.identity import service as identity
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.models import Role
 from app.identity.models import User as UserModel
-from app.identity.policy import Action, grantable_scopes, require, require_token_manager
+from app.identity.policy import Action, grantable_scopes, require, require_token_expiry, require_token_manager
 from app.ids import to_global_id
 from app import pagination
 
@@ -129,8 +129,10 @@ class UserPayload:
 class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
-    expires_at: DateTime | None = None
-    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to every scope.")
+    expires_at: DateTime | None = strawberry.field(
+        default=None, description="Never after the token asking expires (by default, when it does; never, for a lasting one)."
+    )
+    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to the scopes of the token asking.")
 
 
 @strawberry.type
@@ -177,13 +179,14 @@ class IdentityMutation:
         user = await identity.create_user(email=input.email, name=input.name, role=input.role)
         return UserPayload(user=User.from_model(user))
 
-    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves).")
+    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves), never with wider scopes than the token asking.")
     @payload(ApiTokenPayload)
     async def create_api_token(self, info: Info[Context, None], input: CreateApiTokenInput) -> ApiTokenPayload:
         user_id = pk_of(input.user_id, "User", field="userId")
         principal = require_token_manager(info.context.principal, user_id, field="userId")
         scopes = grantable_scopes(principal, [scope.value for scope in input.scopes] if input.scopes is not None else None)
-        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=input.expires_at, scopes=scopes)
+        expires_at = require_token_expiry(principal, input.expires_at)
+        issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))
 
     @strawberry.mutation(description="Revoke an API token at once (admins: any; others: their own).")

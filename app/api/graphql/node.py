@@ -49,7 +49,7 @@ async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None
             return None
         return TimelineEvent.from_model(event)
     if type_name == "Alert":
-        alert = (await alert_queries.alerts_by_id([pk])).get(pk)
+        alert = (await alert_queries.get_visible(principal, [pk])).get(pk)
         return Alert.from_model(alert) if alert else None
     if type_name == "Integration":
         integration = await loaders.integration.load(pk)

@@ -35,7 +35,7 @@ async def ready(request: Request) -> JSONResponse:
         body["websockets"] = {
             "connections": len(websockets.connections),
             "subscriptions": websockets.fanout.subscriber_count(),
-            "streams": len(websockets.fanout.groups),
+            "streams": len(websockets.fanout.running),
         }
     return JSONResponse(body, status_code=200 if database else 503)
 

@@ -40,7 +40,7 @@ async def markdown(request: Request) -> Response:
     postmortem = (await queries.get_visible(principal, [pk])).get(pk) if pk is not None else None
     if postmortem is None:
         return graphql_error_response(404, "Postmortem not found", "NOT_FOUND")
-    text = await document.render_markdown(postmortem)
+    text = await document.render_markdown(postmortem, principal)
     number = await Incident.filter(id=postmortem.incident_id).values_list("number", flat=True)
     filename = f"INC-{number[0]}-postmortem.md" if number else "postmortem.md"
     return Response(

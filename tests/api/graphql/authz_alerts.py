@@ -50,11 +50,11 @@ QUERIES = (
     Rule(
         "alerts", Access.READ, "{ alerts(first: 100) { totalCount edges { node { id attachedAt incident { id title } } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
-        note="an alert of a private incident shows no incident",
+        note="an alert attached to a private incident is left out",
     ),
     Rule(
         "alert", Access.READ, "query($id: ID!) { alert(id: $id) { id attachedAt incident { id title } } }", ids(id="alert"),
-        private=(Private(Outcome.OMITTED, ids(id="private_alert")),),
+        private=(Private(Outcome.NOT_FOUND, ids(id="private_alert")),),
     ),
     Rule("integrations", Access.READ, "{ integrations(first: 10) { edges { node { id name } } } }"),
     Rule("alertRules", Access.READ, "query($id: ID!) { alertRules(serviceId: $id) { groupingWindowMinutes } }", ids(id="checkout")),

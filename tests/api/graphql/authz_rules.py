@@ -45,7 +45,7 @@ class Outcome(str, Enum):
 class Access(str, Enum):
     PUBLIC = "public"  # no token needed
     READ = "read"  # any user, any scope
-    OWN = "own"  # any user for their own objects; admins for anyone's
+    OWN = "own"  # any user for their own objects, with the write scope; admins for anyone's
     RESPOND = "respond"  # RESPONDER or ADMIN, with the write scope
     ADMIN = "admin"  # ADMIN, with the admin scope
 
@@ -54,7 +54,7 @@ _A, _U, _F = Outcome.ALLOWED, Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN
 EXPECTED: dict[Access, dict[Caller, Outcome]] = {
     Access.PUBLIC: dict.fromkeys(CALLERS, _A),
     Access.READ: {**dict.fromkeys(CALLERS, _A), Caller.ANONYMOUS: _U},
-    Access.OWN: {**dict.fromkeys(CALLERS, _A), Caller.ANONYMOUS: _U},
+    Access.OWN: {**dict.fromkeys(CALLERS, _A), Caller.ANONYMOUS: _U, Caller.READ_TOKEN: _F},  # a read token changes nothing
     Access.RESPOND: {Caller.ANONYMOUS: _U, Caller.READ_TOKEN: _F, Caller.VIEWER: _F, Caller.RESPONDER: _A, Caller.ADMIN: _A},
     Access.ADMIN: {**dict.fromkeys(CALLERS, _F), Caller.ANONYMOUS: _U, Caller.ADMIN: _A},
 }

@@ -156,7 +156,7 @@ async def build_world() -> World:
         member=await make_actor(Role.RESPONDER, "member@example.com"),
     )
     boss, member = world.boss, world.member.principal
-    for name in ("checkout", "vault", "alerting"):
+    for name in ("checkout", "vault", "alerting", "quiet"):  # quiet: no incident ever takes its alerts
         service = await catalog.create_service(name=name)
         world.pks[name] = service.id
         world.ids[name] = gid("Service", service.id)

@@ -221,7 +221,8 @@ TRIGGERS: dict[str, tuple[tuple[str, dict[str, Any]], tuple[str, dict[str, Any]]
     ),
     "alertFeed": (
         (REPORT, {"input": {"serviceId": "@vault", "summary": "More odd logins", "severity": "ERROR"}}),
-        (REPORT, {"input": {"serviceId": "@alerting", "summary": SENTINEL, "severity": "INFO"}}),
+        # On a service no incident groups: `alerting` alerts join the private incident (and vanish for outsiders).
+        (REPORT, {"input": {"serviceId": "@quiet", "summary": SENTINEL, "severity": "INFO"}}),
     ),
 }
 

@@ -54,22 +54,22 @@ class AlertQuery:
         after: str | None = None,
         filter: AlertFilter | None = None,
     ) -> AlertConnection:
-        require(info.context.principal, Action.READ)
+        principal = require(info.context.principal, Action.READ)
         domain_filter = filter.to_domain() if filter else None
-        page = await queries.list_alerts(first=first, after=after, flt=domain_filter)
+        page = await queries.list_alerts(principal, first=first, after=after, flt=domain_filter)
         return AlertConnection(
             edges=[AlertEdge(cursor=c, node=Alert.from_model(a)) for c, a in zip(page.cursors, page.items, strict=True)],
             page_info=page_info(page),
-            counted=lambda: queries.count_alerts(domain_filter),
+            counted=lambda: queries.count_alerts(principal, domain_filter),
         )
 
-    @strawberry.field
+    @strawberry.field(description="An alert (none when attached to an incident the viewer may not see).")
     async def alert(self, info: Info[Context, None], id: strawberry.ID) -> Alert | None:
-        require(info.context.principal, Action.READ)
+        principal = require(info.context.principal, Action.READ)
         pk = parse_pk(id, "Alert")
         if pk is None:
             return None
-        row = (await queries.alerts_by_id([pk])).get(pk)
+        row = (await queries.get_visible(principal, [pk])).get(pk)
         return Alert.from_model(row) if row else None
 
     @strawberry.field(description="Integrations, in creation order (revoked ones on request).")

@@ -45,11 +45,11 @@ class AlertSubscription:
     async def alert_feed(
         self, info: Info[Context, None], service_ids: list[strawberry.ID] | None = None
     ) -> AsyncGenerator[AlertFeedEvent, None]:
-        require(info.context.principal, Action.READ)
+        principal = require(info.context.principal, Action.READ)
         services = pks_of(service_ids, "Service", field="serviceIds")
         broker = get_broker()
         if broker is None:
             raise RuntimeError("the broker is not running")
-        async for item in feed.alert_feed(broker, services):
+        async for item in feed.alert_feed(broker, principal, services):
             info.context.fresh_loaders()  # relations as of this event
             yield AlertFeedEvent(kind=FeedKind(item.kind), alert=Alert.from_model(item.alert))

@@ -12,7 +12,7 @@ from app.api.graphql.context import Context
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.relay import pk_of
 from app.broker import get_broker
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.identity.policy import Action, require
 from app.incidents import queries, stream
 
@@ -44,6 +44,14 @@ async def _visible_incident_pk(info: Info[Context, None], incident_id: str) -> i
     return pk
 
 
+async def _still_visible(info: Info[Context, None], pk: int) -> None:
+    """Before each event: the change that hides the incident from this stream's readers (made
+    private, a membership or role lost) ends it, and is not sent first."""
+    principal = require(info.context.principal, Action.READ)
+    if not await queries.can_see(principal, pk):
+        raise Forbidden("Access to this incident was withdrawn")
+
+
 def _broker():  # type: ignore[no-untyped-def]
     broker = get_broker()
     if broker is None:
@@ -64,6 +72,7 @@ class IncidentSubscription:
     ) -> AsyncGenerator[TimelineEvent, None]:
         pk = await _visible_incident_pk(info, incident_id)
         async for event in stream.timeline_stream(_broker(), pk, after_sequence):
+            await _still_visible(info, pk)
             info.context.fresh_loaders()  # relations are read as of this event, not from an earlier one
             yield TimelineEvent.from_model(event)
 
@@ -73,6 +82,7 @@ class IncidentSubscription:
     ) -> AsyncGenerator[Incident, None]:
         pk = await _visible_incident_pk(info, incident_id)
         async for incident in stream.incident_changes(_broker(), pk):
+            await _still_visible(info, pk)
             info.context.fresh_loaders()
             yield Incident.from_model(incident)
 

@@ -16,7 +16,7 @@ from app.api.graphql.relay import Node, PageInfo
 from app.api.graphql.scalars import JSON, DateTime
 from app.api.graphql.statuspage.types import PublicIncidentStatus, StatusUpdate, StatusUpdateAudience
 from app.ids import to_global_id
-from app.incidents import lifecycle
+from app.incidents import lifecycle, timeline
 from app.incidents.enums import IncidentRole as IncidentRoleEnum
 from app.incidents.enums import Severity as SeverityEnum
 from app.incidents.enums import TimelineKind
@@ -50,11 +50,31 @@ class TimelineEvent(Node):
     kind: TimelineEventKind
     occurred_at: DateTime
     recorded_at: DateTime
-    message: str
-    data: JSON
+    stored_message: strawberry.Private[str]
+    stored_data: strawberry.Private[Any]
     actor_pk: strawberry.Private[int | None]
     incident_pk: strawberry.Private[int]
+    other_incident_pk: strawberry.Private[int | None] = None
     prefetched_actor: strawberry.Private[User | None | Unset] = UNSET_RELATION
+
+    @strawberry.field
+    def message(self, info: Info[Context, None]) -> str:
+        if self.other_incident_pk is None:
+            return self.stored_message
+        return self._as_told(info, 0)  # type: ignore[return-value]
+
+    @strawberry.field
+    def data(self, info: Info[Context, None]) -> JSON:
+        if self.other_incident_pk is None:
+            return self.stored_data  # type: ignore[no-any-return]
+        return self._as_told(info, 1)  # type: ignore[return-value]
+
+    async def _as_told(self, info: Info[Context, None], part: int) -> Any:
+        """Message or data, without the other incident the event names if the viewer may not see it."""
+        told = (self.stored_message, self.stored_data)
+        if await info.context.loaders.incident.load(self.other_incident_pk) is None:
+            told = timeline.without_other_incident(self.kind, self.stored_message, self.stored_data)
+        return told[part]
 
     @strawberry.field
     def actor(self, info: Info[Context, None]) -> User | None:
@@ -72,10 +92,11 @@ class TimelineEvent(Node):
             kind=_kind(event.kind),
             occurred_at=event.occurred_at,
             recorded_at=event.recorded_at,
-            message=event.message,
-            data=event.data,
+            stored_message=event.message,
+            stored_data=event.data,
             actor_pk=event.actor_id,
             incident_pk=event.incident_id,
+            other_incident_pk=timeline.other_incident(event.kind, event.data),
         )
 
 

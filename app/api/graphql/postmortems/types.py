@@ -15,7 +15,9 @@ from app.api.graphql.incidents.types import Incident, TimelineEvent, load_user
 from app.api.graphql.relay import Node, PageInfo, page_info
 from app.api.graphql.scalars import JSON, DateTime
 from app.errors import NotFound
+from app.identity.policy import Action, require
 from app.ids import to_global_id
+from app.incidents import timeline as incident_timeline
 from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
 from app.incidents.lifecycle import is_open
 from app.incidents.models import Incident as IncidentModel
@@ -240,7 +242,10 @@ class Postmortem(Node):
 
     @strawberry.field(description="Highlighted incident events and postmortem-only entries, in occurredAt order.")
     async def timeline(self, info: Info[Context, None]) -> list[PostmortemTimelineEntry]:
-        return [timeline_entry(c) for c in await info.context.loaders.postmortems.timeline.load(self.model.id)]
+        entries = await info.context.loaders.postmortems.timeline.load(self.model.id)
+        principal = require(info.context.principal, Action.READ)
+        told = await incident_timeline.told_to(principal, [c.event for c in entries if c.event is not None])
+        return [timeline_entry(postmortem_queries.CuratedEntry(c.entry, told[c.event.id] if c.event else None)) for c in entries]
 
     @strawberry.field(description="The action items of this postmortem, by due date.")
     async def action_items(self, info: Info[Context, None]) -> list[Annotated["ActionItem", strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
@@ -317,8 +322,8 @@ class Postmortem(Node):
         return PostmortemRevisionConnection(edges=edges, page_info=page_info(page), total_count=total)  # type: ignore[arg-type]
 
     @strawberry.field(description="The whole postmortem as a Markdown document, with its timeline and action items.")
-    async def markdown(self) -> str:
-        return await document.render_markdown(self.model)
+    async def markdown(self, info: Info[Context, None]) -> str:
+        return await document.render_markdown(self.model, require(info.context.principal, Action.READ))
 
     @classmethod
     def from_model(cls, postmortem: PostmortemModel) -> Postmortem:

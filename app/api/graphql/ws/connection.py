@@ -248,8 +248,9 @@ class Connection:
             self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in prepared.errors]))
             return
         client = self.scope.get("client")
-        context = Context(principal=self.principal, request_id=self.request_id, client_ip=client[0] if client else None)
+        client_ip = client[0] if client else None
         if prepared.operation_type != "subscription":
+            context = Context(principal=self.principal, request_id=self.request_id, client_ip=client_ip)
             result = await executor.execute(prepared, variables=variables, context=context, operation_name=name)
             if operation_id in self.operations:
                 self.deliver(self.wire.next_frame(operation_id)[0] + p.dumps(self.server.format(result)) + "}")
@@ -267,7 +268,8 @@ class Connection:
         audience = await subscription_access.audience(root.name.value, self.principal, args, public=public)
         if operation_id not in self.operations:  # stopped while authorizing
             return
-        key = (query, name, p.dumps(variables or {}), audience)
+        key = (query, name, p.dumps(variables or {}), audience.key)
+        context = Context(principal=audience.reader, request_id=self.request_id, client_ip=client_ip)
 
         def start() -> Any:
             return executor.subscribe(prepared, variables=variables, context=context, operation_name=name)
@@ -277,7 +279,9 @@ class Connection:
             self.incident_operations[operation_id] = incident_pk
         subscriber = Subscriber(self, operation_id)
         self.subscribers[operation_id] = subscriber
-        self.operations[operation_id] = self.server.fanout.join(key, subscriber, start, self.server.format)
+        self.operations[operation_id] = self.server.fanout.join(
+            key, subscriber, start, self.server.format, replays=subscription_access.replays(root.name.value, args)
+        )
 
     def revoke(self, operation_id: str, message: str) -> None:
         """End one operation because its subscriber may no longer see what it streams."""

@@ -41,6 +41,7 @@ class Group:
         self._start = start
         self._format = format_result
         self.task: asyncio.Task[None] | None = None
+        self.sent = False  # a late joiner of a stream that replays would miss what was sent
 
     def add(self, subscriber: Subscriber) -> None:
         self.subscribers[(id(subscriber.connection), subscriber.operation_id)] = subscriber
@@ -50,7 +51,7 @@ class Group:
     def remove(self, subscriber: Subscriber) -> None:
         self.subscribers.pop((id(subscriber.connection), subscriber.operation_id), None)
         if not self.subscribers:
-            self.fanout.groups.pop(self.key, None)
+            self._unlist()
             if self.task is not None and self.task is not asyncio.current_task():
                 self.task.cancel()
 
@@ -63,6 +64,7 @@ class Group:
                 return
             async for result in stream:
                 payload = dumps(self._format(result))
+                self.sent = True
                 for subscriber in list(self.subscribers.values()):
                     subscriber.connection.deliver(subscriber.prefix + payload + subscriber.suffix)
             self._finish()
@@ -83,13 +85,17 @@ class Group:
             if stream is not None and hasattr(stream, "aclose"):
                 with contextlib.suppress(Exception):
                     await stream.aclose()  # type: ignore[union-attr]
-            if self.fanout.groups.get(self.key) is self:
-                self.fanout.groups.pop(self.key, None)
+            self._unlist()
+
+    def _unlist(self) -> None:
+        self.fanout.running.discard(self)
+        if self.fanout.groups.get(self.key) is self:
+            del self.fanout.groups[self.key]
 
     def _finish(self, *, error: dict[str, Any] | None = None, notify: bool = True) -> None:
         subscribers = list(self.subscribers.values())
         self.subscribers.clear()
-        self.fanout.groups.pop(self.key, None)
+        self._unlist()
         for subscriber in subscribers:
             connection = subscriber.connection
             connection.forget(subscriber.operation_id)
@@ -107,14 +113,19 @@ class Fanout:
     """The running groups of one process."""
 
     def __init__(self) -> None:
-        self.groups: dict[Hashable, Group] = {}
+        self.groups: dict[Hashable, Group] = {}  # the group a new subscriber of each key joins
+        self.running: set[Group] = set()
 
-    def join(self, key: Hashable, subscriber: Subscriber, start: Start, format_result: Format) -> Group:
+    def join(self, key: Hashable, subscriber: Subscriber, start: Start, format_result: Format, *, replays: bool = False) -> Group:
+        """Add the subscriber to the running group of `key`, or start one. A stream that `replays`
+        (begins with stored events or the current state) is joined only before it sent anything;
+        after that a new group takes the key and the earlier one runs on for its subscribers."""
         group = self.groups.get(key)
-        if group is None:
+        if group is None or (replays and group.sent):
             group = self.groups[key] = Group(self, key, start, format_result)
+            self.running.add(group)
         group.add(subscriber)
         return group
 
     def subscriber_count(self) -> int:
-        return sum(len(group.subscribers) for group in self.groups.values())
+        return sum(len(group.subscribers) for group in self.running)
