@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -49,12 +50,38 @@ def access_changed(outbox: Outbox, incident_id: int, user_id: int | None) -> Non
 async def unit_of_work() -> AsyncIterator[Outbox]:
     """A database transaction whose events are published after, and only after, it commits."""
     outbox = Outbox()
-    async with in_transaction() as connection:
+    async with _transaction() as connection:
         outbox.connection = connection
         yield outbox
     for callback in outbox.committed:
         callback()
     await publish_all(outbox.messages)
+
+
+@contextlib.asynccontextmanager
+async def _transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """`in_transaction()`, safe against cancellation while it begins.
+
+    A task cancelled during BEGIN (graphql-core cancels the sibling root fields of one that
+    fails) would keep the connection it took: SQLite's only connection, or one of the pool's.
+    Tortoise gives it back only on exit, which a failed `__aenter__` never reaches; it has
+    taken the connection once it has set its context token.
+    """
+    context = in_transaction()
+    try:
+        connection = await context.__aenter__()
+    except asyncio.CancelledError:
+        if hasattr(context, "token"):
+            with contextlib.suppress(Exception):
+                await context.__aexit__(asyncio.CancelledError, None, None)
+        raise
+    try:
+        yield connection
+    except BaseException as error:
+        if not await context.__aexit__(type(error), error, error.__traceback__):
+            raise
+    else:
+        await context.__aexit__(None, None, None)
 
 
 async def publish_all(messages: list[tuple[str, dict[str, Any]]]) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from app.errors import ValidationFailed
+from app.ids import parse_int
 
 T = TypeVar("T")
 
@@ -22,9 +23,10 @@ def decode_cursor(cursor: str, kind: str, *, field: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, value = raw.partition(":")
-        if prefix != kind or not value.lstrip("-").isdigit():
+        key = parse_int(value)
+        if prefix != kind or key is None:
             raise ValueError
-        return int(value)
+        return key
     except (binascii.Error, UnicodeError, ValueError):
         raise ValidationFailed(f"{field} is not a valid cursor", field=field) from None
 
@@ -65,8 +67,9 @@ def decode_keys(cursor: str, kind: str, count: int, *, field: str) -> tuple[int,
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, *values = raw.split(":")
-        if prefix != kind or len(values) != count or not all(v.lstrip("-").isdigit() for v in values):
+        keys = tuple(parse_int(v) for v in values)
+        if prefix != kind or len(keys) != count or None in keys:
             raise ValueError
-        return tuple(int(v) for v in values)
+        return keys  # type: ignore[return-value]
     except (binascii.Error, UnicodeError, ValueError):
         raise ValidationFailed(f"{field} is not a valid cursor", field=field) from None

@@ -9,6 +9,7 @@ from app.errors import ValidationFailed
 TITLE_MAX = 200
 NAME_MAX = 200
 TEXT_MAX = 20_000
+SEARCH_MAX = 200
 
 # C0 controls except tab/newline/carriage return, DEL, and C1 controls.
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -36,3 +37,9 @@ def multi_line(value: str, *, field: str, max_length: int = TEXT_MAX, required: 
     if _CONTROL_IN_TEXT.search(value):
         raise ValidationFailed(f"{field} must not contain control characters", field=field)
     return value
+
+
+def search_term(value: str | None, *, field: str) -> str | None:
+    """Words to look for in a filter: trimmed, bounded, one line; None when there are none."""
+    value = single_line(value or "", field=field, max_length=SEARCH_MAX, required=False)
+    return value or None

@@ -22,6 +22,7 @@ from app.identity.policy import Principal
 from app.incidents.models import Incident
 from app.incidents.queries import visible_to as incidents_visible_to
 from app.pagination import Page, by_id, decode_cursor, encode_cursor, page_size
+from app.text import search_term
 
 # --- ingestion ---------------------------------------------------------------------------
 
@@ -105,8 +106,7 @@ def _conditions(principal: Principal, flt: AlertFilter | None) -> Q:
             conditions.append(Q(status__in=list(OPEN_ALERT_STATUSES)))
         elif flt.open is False:
             conditions.append(Q(status=AlertStatus.RESOLVED))
-        if flt.search and flt.search.strip():
-            term = flt.search.strip()
+        if term := search_term(flt.search, field="filter.search"):
             conditions.append(Q(summary__icontains=term) | Q(dedup_key=term))
     return reduce(lambda a, b: a & b, conditions)
 

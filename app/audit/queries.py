@@ -7,6 +7,9 @@ from datetime import datetime
 
 from app.audit.models import AuditEntry
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.text import single_line
+
+FILTER_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,9 @@ class AuditFilter:
 async def entries(*, first: int | None, after: str | None, flt: AuditFilter | None) -> Page[AuditEntry]:
     size = page_size(first, default=50)
     query = AuditEntry.all()
+    if flt is not None:
+        for field, value in (("operation", flt.operation), ("outcome", flt.outcome), ("target", flt.target)):
+            single_line(value or "", field=f"filter.{field}", max_length=FILTER_MAX, required=False)
     if flt is not None:
         if flt.actor_id is not None:
             query = query.filter(actor_id=flt.actor_id)

@@ -21,8 +21,8 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def normalize_email(email: str) -> str:
-    email = email.strip().lower()
-    if len(email) > 320 or not _EMAIL.match(email):
+    email = single_line(email, field="email", max_length=320).lower()
+    if not _EMAIL.match(email):
         raise ValidationFailed("email is not a valid address", field="email")
     return email
 

@@ -17,7 +17,9 @@ from app.identity.policy import Principal
 from app.incidents.enums import Severity
 from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from app.incidents.models import Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
+from app.ids import parse_int
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
+from app.text import search_term
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,7 @@ def _filtered(principal: Principal, flt: IncidentFilter | None) -> list[Q]:
     if flt.service_ids:
         linked = Subquery(IncidentService.filter(service_id__in=list(flt.service_ids)).values("incident_id"))
         conditions.append(Q(id__in=linked))
-    if flt.search and flt.search.strip():
-        term = flt.search.strip()
+    if term := search_term(flt.search, field="filter.search"):
         conditions.append(Q(title__icontains=term) | Q(summary__icontains=term))
     conditions.extend(flt.extra)
     return conditions
@@ -107,9 +108,10 @@ async def get_visible(principal: Principal, incident_ids: Sequence[int]) -> dict
 
 async def by_reference(principal: Principal, reference: str) -> Incident | None:
     prefix, _, number = reference.strip().upper().partition("-")
-    if prefix != "INC" or not number.isdigit() or len(number) > 18:
+    value = parse_int(number)
+    if prefix != "INC" or value is None:
         return None
-    return await Incident.filter(visible_to(principal), number=int(number)).first()
+    return await Incident.filter(visible_to(principal), number=value).first()
 
 
 async def services_by_incident(incident_ids: Sequence[int]) -> dict[int, list[Service]]:
@@ -171,6 +173,7 @@ def timeline_window(
         start = max(start, after_sequence)
     if before is not None:
         end = min(end, decode_cursor(before, "event", field="before"))
+    start = min(start, last_sequence)  # past the end: an empty window, and no out-of-range sequence
     low, high = start + 1, end - 1
     if last is not None and first is None:
         low = max(low, high - page_size(last, default=50, field="last") + 1)

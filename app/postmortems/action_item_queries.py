@@ -81,7 +81,7 @@ def _after(cursor: str) -> Q:
         return Q(due_date__isnull=True, id__gt=item_id)
     try:
         due = date.fromordinal(ordinal)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationFailed("after is not a valid cursor", field="after") from None
     return Q(due_date__gt=due) | Q(due_date=due, id__gt=item_id) | Q(due_date__isnull=True)
 

@@ -194,6 +194,7 @@ async def move(
     """Move to `status` by the one step that leads there (submit, return, publish or reopen),
     with that step's rules; `message` is the reason given to return or reopen."""
     require(actor, Action.RESPOND)
+    message = multi_line(message, field="message", max_length=COMMENT_MAX)
     await visible_postmortem_incident(actor, postmortem_id)
     current = await Postmortem.filter(id=postmortem_id).values_list("status", flat=True)
     step = lifecycle.step_to(PostmortemStatus(current[0]), status) if current else None

@@ -1,8 +1,9 @@
-"""Facts about a parsed document needed before execution: the root fields of an operation."""
+"""Facts about a parsed document needed before execution: the root fields of an operation,
+and whether every selection set selects something."""
 
 from __future__ import annotations
 
-from graphql import DocumentNode, FieldNode, OperationDefinitionNode
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, ValidationRule
 from graphql.language import FragmentDefinitionNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 
 
@@ -26,3 +27,11 @@ def _collect(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefin
             seen.add(name)
             names |= _collect(fragments[name].selection_set, fragments, seen)
     return names
+
+
+class NonEmptySelectionSets(ValidationRule):
+    """`{ }` parses (graphql-core accepts it) but selects nothing: the spec's grammar needs a field."""
+
+    def enter_selection_set(self, node: SelectionSetNode, *_: object) -> None:
+        if not node.selections:
+            self.report_error(GraphQLError("A selection set must select at least one field", node))

@@ -1,4 +1,5 @@
-"""The `UserError` contract and the mapping from domain errors to payloads."""
+"""The `UserError` contract, the mapping from domain errors to payloads, and the shape of
+every error in a GraphQL response: a message and a stable `extensions.code`, never internals."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
 import strawberry
+from graphql import GraphQLError, GraphQLSyntaxError
 
 from app.errors import DomainError
 from app.errors import ErrorCode as DomainErrorCode
@@ -66,3 +68,35 @@ def _info(args: Any, kwargs: Any) -> Any:
 
 def no_errors() -> list[Any]:
     return []
+
+
+def format_request_error(error: GraphQLError) -> dict[str, Any]:
+    """An error that stopped the document before execution: syntax, validation or a limit."""
+    formatted = error.formatted
+    extensions = dict(formatted.get("extensions") or {})
+    if "code" not in extensions:
+        extensions["code"] = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+    formatted["extensions"] = extensions
+    return formatted
+
+
+def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
+    """An error from execution: domain errors keep their message and code, input that the
+    argument types refuse is BAD_USER_INPUT, and anything unexpected is masked."""
+    original = error.original_error
+    formatted = error.formatted
+    if isinstance(original, DomainError):
+        formatted["message"] = original.message
+        formatted["extensions"] = {"code": original.code.value, **({"field": original.field} if original.field else {})}
+        return formatted
+    if original is not None and error.path is not None and not isinstance(original, GraphQLError):
+        return {
+            "message": f"Unexpected error (request id {request_id})",
+            "locations": formatted.get("locations"),
+            "path": error.path,
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        }
+    extensions = dict(formatted.get("extensions") or {})
+    extensions.setdefault("code", "BAD_USER_INPUT" if error.path is None else "INTERNAL_SERVER_ERROR")
+    formatted["extensions"] = extensions
+    return formatted

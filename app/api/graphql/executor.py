@@ -27,11 +27,13 @@ from graphql import (
     specified_rules,
     validate,
 )
+from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.execution import optimized_is_awaitable
 
 from app.api import audit as audit_hooks
-from app.api.graphql.documents import root_fields
+from app.api.graphql.documents import NonEmptySelectionSets, root_fields
+from app.api.graphql.inputs import InputBounds, variable_errors
 from app.api.graphql.limits import QueryLimits
 from app.errors import DomainError
 
@@ -62,9 +64,11 @@ class Executor:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
         self.limits = limits or QueryLimits()
-        self.rules = [*specified_rules, *self.limits.rules()]
+        self.rules = [*specified_rules, NonEmptySelectionSets, InputBounds]
         if not introspection:
             self.rules.append(NoSchemaIntrospectionCustomRule)
+        # The limits measure a valid document (a spread of an unknown fragment has no depth).
+        self.limit_rules = self.limits.rules()
         self._cache: OrderedDict[tuple[str, str | None], Prepared] = OrderedDict()
         self._cache_size = cache_size
 
@@ -82,7 +86,7 @@ class Executor:
 
     def _prepare(self, query: str, operation_name: str | None) -> Prepared:
         if len(query) > MAX_QUERY_LENGTH:
-            return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters")])
+            return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters", extensions={"code": "QUERY_TOO_LONG"})])
         try:
             document = parse(query, max_tokens=self.limits.tokens)
         except GraphQLError as error:
@@ -91,10 +95,10 @@ class Executor:
         if operation_name is not None:
             operations = [o for o in operations if o.name and o.name.value == operation_name]
         operation = operations[0] if len(operations) == 1 else None
-        errors = validate(self.schema, document, self.rules)
+        errors = validate(self.schema, document, self.rules) or validate(self.schema, document, self.limit_rules)
         if operation is None and not errors:
             message = f"Unknown operation named '{operation_name}'" if operation_name else "Provide operationName: the document has several operations"
-            errors = [GraphQLError(message)]
+            errors = [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]
         return Prepared(
             document=document,
             errors=list(errors),
@@ -107,6 +111,8 @@ class Executor:
         self, prepared: Prepared, *, variables: dict[str, Any] | None, context: Any, operation_name: str | None, root: Any = None
     ) -> ExecutionResult:
         assert prepared.document is not None
+        if errors := variable_errors(variables):
+            return ExecutionResult(None, errors)
         result = execute(
             self.schema,
             prepared.document,
@@ -135,6 +141,8 @@ class Executor:
         """The stream of results of a subscription (one execution per source event), or the
         result that stopped it before it started."""
         assert prepared.document is not None
+        if errors := variable_errors(variables):
+            return ExecutionResult(None, errors)
         result = subscribe(
             self.schema,
             prepared.document,
@@ -147,6 +155,14 @@ class Executor:
         if isinstance(result, ExecutionResult) and result.errors:
             log_unexpected(result.errors, getattr(context, "request_id", "-"))
         return result  # type: ignore[return-value]
+
+    def coerce_variables(self, prepared: Prepared, variables: dict[str, Any] | None) -> dict[str, Any] | list[GraphQLError]:
+        """The variables as the operation's declared types read them, or why they cannot."""
+        if errors := variable_errors(variables):
+            return errors
+        assert prepared.operation is not None
+        coerced = get_variable_values(self.schema, prepared.operation.variable_definitions or (), variables or {})
+        return coerced if isinstance(coerced, list) else coerced.coerced
 
 
 def log_unexpected(errors: list[GraphQLError], request_id: str) -> None:

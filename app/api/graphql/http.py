@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
@@ -14,11 +13,11 @@ from strawberry.http.ides import get_graphql_ide_html
 from app.api import audit as audit_hooks
 from app.api.auth import principal_for
 from app.api.graphql.context import Context
+from app.api.graphql.errors import format_error, format_request_error
 from app.api.graphql.executor import Executor
 from app.api.ratelimit import ApiLimits
 from app.api.graphql.public import is_public
 from app.api.http.responses import JSONResponse, graphql_error_response
-from app.errors import DomainError
 from app.identity.policy import Unauthenticated
 
 log = logging.getLogger("app.graphql")
@@ -33,24 +32,6 @@ GRAPHIQL_CSP = (
 )
 
 
-def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
-    """Domain errors keep their message and code; unexpected ones are masked."""
-    original = error.original_error
-    if isinstance(original, DomainError):
-        formatted = error.formatted
-        formatted["message"] = original.message
-        formatted["extensions"] = {"code": original.code.value, **({"field": original.field} if original.field else {})}
-        return formatted
-    if original is not None and error.path is not None and not isinstance(original, GraphQLError):
-        return {
-            "message": f"Unexpected error (request id {request_id})",
-            "locations": error.formatted.get("locations"),
-            "path": error.path,
-            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        }
-    return error.formatted
-
-
 class GraphQLEndpoint:
     def __init__(
         self, executor: Executor, *, introspection: bool, graphiql: bool, limits: ApiLimits | None = None
@@ -62,7 +43,12 @@ class GraphQLEndpoint:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
-        response = await self.handle(request)
+        try:
+            response = await self.handle(request)
+        except Exception:
+            request_id = scope.get("state", {}).get("request_id", "-")
+            log.exception("unexpected error in %s /graphql (request %s)", request.method, request_id)
+            response = graphql_error_response(500, f"Unexpected error (request id {request_id})", "INTERNAL_SERVER_ERROR")
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -143,7 +129,7 @@ class GraphQLEndpoint:
 
         if not prepared.ok:
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
-            return JSONResponse({"data": None, "errors": [e.formatted for e in prepared.errors]}, status_code=status, media_type=media_type)
+            return JSONResponse({"data": None, "errors": [format_request_error(e) for e in prepared.errors]}, status_code=status, media_type=media_type)
 
         context = Context(principal=principal, request_id=request_id, client_ip=_client_ip(request))
         result = await self.executor.execute(prepared, variables=variables, context=context, operation_name=operation_name)

@@ -22,17 +22,17 @@ from app.statuspage.cache import public_cache
 from app import clock
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.policy import Action, may_manage_tokens_of, require
-from app.ids import from_global_id
+from app.ids import parse_node_id
 from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.postmortems.models import ActionItem as ActionItemModel
 
 
 async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None:
     principal = require(info.context.principal, Action.READ)
-    parsed = from_global_id(global_id)
-    if parsed is None or not parsed[1].isdigit() or len(parsed[1]) > 18:
+    parsed = parse_node_id(global_id)
+    if parsed is None:
         return None
-    type_name, pk = parsed[0], int(parsed[1])
+    type_name, pk = parsed
     loaders = info.context.loaders
     if type_name == "Incident":
         incident = await loaders.incident.load(pk)

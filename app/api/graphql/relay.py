@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from app.api.graphql.inputs import MAX_LIST_INPUT
 from app.errors import NotFound, ValidationFailed
 from app.ids import parse_pk, to_global_id
 from app.pagination import Page
@@ -39,9 +40,6 @@ def pk_of(global_id: str, type_name: str, *, field: str) -> int:
     if pk is None:
         raise NotFound(f"No {type_name} with id {global_id!r}", field=field)
     return pk
-
-
-MAX_LIST_INPUT = 100
 
 
 def pks_of(global_ids: list[strawberry.ID] | None, type_name: str, *, field: str) -> list[int]:

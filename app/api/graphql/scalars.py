@@ -14,6 +14,9 @@ DateTime = NewType("DateTime", datetime)
 
 
 _ZERO = timedelta(0)
+# Wide enough for any incident, narrow enough that date arithmetic on it cannot overflow.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 
 def _serialize(value: datetime) -> str:
@@ -31,6 +34,12 @@ def _parse(value: object) -> datetime:
         raise ValueError(f"{value!r} is not an ISO 8601 date-time") from None
     if parsed.tzinfo is None:
         raise ValueError("DateTime needs a time zone (for example 2026-01-31T12:00:00Z)")
+    try:
+        in_utc = parsed.astimezone(timezone.utc)
+    except OverflowError:
+        in_utc = None
+    if in_utc is None or not EARLIEST <= in_utc < LATEST:
+        raise ValueError(f"DateTime must be from {EARLIEST.year} to {LATEST.year - 1}")
     return parsed
 
 
@@ -39,6 +48,6 @@ SCALAR_MAP = {
         name="DateTime",
         serialize=_serialize,
         parse_value=_parse,
-        description="An ISO 8601 date-time with a time zone, returned in UTC (`2026-01-31T12:00:00Z`).",
+        description="An ISO 8601 date-time with a time zone, returned in UTC (`2026-01-31T12:00:00Z`); inputs from 1970 to 2999.",
     )
 }

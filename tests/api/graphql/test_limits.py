@@ -56,8 +56,46 @@ async def test_page_size_and_list_inputs(gql: GraphQLClient, responder: Actor) -
     assert too_big.json()["errors"][0]["extensions"]["field"] == "first"
     ids = [f"id{n}" for n in range(101)]
     declare = "mutation($ids: [ID!]!) { declareIncident(input: {title: \"t\", severity: SEV3, serviceIds: $ids}) { errors { code field } } }"
-    result = (await gql.post(declare, {"ids": ids}, actor=responder)).json()
-    assert result["data"]["declareIncident"]["errors"] == [{"code": "VALIDATION", "field": "serviceIds"}]
+    error = error_of(await gql.post(declare, {"ids": ids}, actor=responder))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "$ids"} and "at most 100" in error["message"]
+    assert (await gql.post(declare, {"ids": ids[:100]}, actor=responder)).json()["data"]["declareIncident"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_every_list_input_is_bounded_in_variables_and_in_the_document(gql: GraphQLClient, responder: Actor) -> None:
+    nested = "mutation($input: UpdatePostmortemInput!) { updatePostmortem(input: $input) { errors { code } } }"
+    whys = [{"question": "q", "answer": "a"}] * 101
+    error = error_of(await gql.post(nested, {"input": {"postmortemId": "x", "whys": whys}}, actor=responder))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "$input.whys"}
+    literal = "{ incidents(filter: {severities: [" + ", ".join(["SEV1"] * 101) + "]}) { totalCount } }"
+    error = error_of(await gql.post(literal, actor=responder))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.severities"}
+
+
+async def test_nul_characters_are_refused_before_any_resolver(gql: GraphQLClient, admin: Actor) -> None:
+    search = "query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }"
+    error = error_of(await gql.post(search, {"f": {"search": "disk\u0000"}}, actor=admin))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "$f.search"} and "NUL" in error["message"]
+    literal = '{ auditLog(filter: {operation: "declare\\u0000"}) { edges { cursor } } }'
+    error = error_of(await gql.post(literal, actor=admin))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "filter.operation"}
+    create = 'mutation($e: String!) { createUser(input: {email: $e, name: "N", role: VIEWER}) { errors { code } } }'
+    assert error_of(await gql.post(create, {"e": "a\u0000@example.com"}, actor=admin))["extensions"]["field"] == "$e"
+
+
+async def test_request_errors_carry_a_code(gql: GraphQLClient, viewer: Actor) -> None:
+    def code(response: httpx.Response) -> str:
+        return error_of(response)["extensions"]["code"]  # type: ignore[no-any-return]
+
+    assert code(await gql.post("{ viewer { id ", actor=viewer)) == "GRAPHQL_PARSE_FAILED"
+    assert code(await gql.post("{ viewer { nope } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
+    assert code(await gql.post("{ viewer { ...missing } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # not the depth limit's
+    assert (await gql.post("{ viewer { ...missing } }")).status_code == 401
+    assert code(await gql.post("{ viewer { } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # graphql-core parses it
+    assert code(await gql.post("query { }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
+    assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": 2**40}, actor=viewer)) == "BAD_USER_INPUT"
+    assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": "ten"}, actor=viewer)) == "BAD_USER_INPUT"
+    both = "query A { viewer { id } } query B { viewer { id } }"
+    assert code(await gql.post(both, actor=viewer)) == "OPERATION_RESOLUTION_FAILURE"
 
 
 @pytest.fixture

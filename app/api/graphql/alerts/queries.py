@@ -40,7 +40,7 @@ class AlertFilter:
             service_ids=pks_of(self.service_ids, "Service", field="filter.serviceIds"),
             integration_ids=pks_of(self.integration_ids, "Integration", field="filter.integrationIds"),
             open=self.open,
-            search=(self.search or "")[:200] or None,
+            search=self.search,
         )
 
 

@@ -32,7 +32,7 @@ class IncidentFilter:
             severities=self.severities or (),
             service_ids=pks_of(self.service_ids, "Service", field="filter.serviceIds"),
             open=self.open,
-            search=(self.search or "")[:200] or None,
+            search=self.search,
         )
 
 

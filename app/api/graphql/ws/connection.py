@@ -21,6 +21,7 @@ from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
 from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
+from app.api.graphql.errors import format_request_error
 from app.api.graphql.ws.fanout import Group, Subscriber
 from app.errors import DomainError
 from app.identity.policy import Principal, Unauthenticated
@@ -244,7 +245,7 @@ class Connection:
             return
         if not prepared.ok:
             self.operations.pop(operation_id, None)
-            self.deliver(self.wire.error_message(operation_id, [e.formatted for e in prepared.errors]))
+            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in prepared.errors]))
             return
         client = self.scope.get("client")
         client_ip = client[0] if client else None
@@ -256,9 +257,14 @@ class Connection:
                 self.deliver(self.wire.complete_message(operation_id))
                 self.operations.pop(operation_id, None)
             return
+        coerced = executor.coerce_variables(prepared, variables)
+        if isinstance(coerced, list):
+            self.operations.pop(operation_id, None)
+            self.deliver(self.wire.error_message(operation_id, [format_request_error(e) for e in coerced]))
+            return
         assert prepared.operation is not None
         root = next(s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode))
-        args = {a.name.value: value_from_ast_untyped(a.value, variables or {}) for a in root.arguments or ()}
+        args = {a.name.value: value_from_ast_untyped(a.value, coerced) for a in root.arguments or ()}
         audience = await subscription_access.audience(root.name.value, self.principal, args, public=public)
         if operation_id not in self.operations:  # stopped while authorizing
             return

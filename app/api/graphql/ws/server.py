@@ -13,7 +13,7 @@ from graphql import ExecutionResult
 from starlette.types import Receive, Scope, Send
 
 from app.api.graphql.executor import Executor
-from app.api.graphql.http import format_error
+from app.api.graphql.errors import format_error
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.connection import Connection
 from app.api.graphql.ws.fanout import Fanout
