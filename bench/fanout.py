@@ -7,7 +7,7 @@ payload (the practical limit) and against the reference Node server (npm graphql
 graphql-js, ../shared/bench-peers/graphql-ws-node). Then the RSS growth of one server process
 holding M idle subscriptions.
 
-    python bench/fanout.py [--subscribers 1000] [--events 10] [--interval 0.4] [--idle 5000]
+    python bench/fanout.py [--subscribers 1000] [--readers 100] [--events 10] [--interval 0.4] [--rounds 3] [--idle 5000]
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -125,15 +125,16 @@ def graphql_trigger(url: str, token: str | None, incident_id: str):  # type: ign
     return trigger
 
 
-def summary(name: str, latencies: list[float]) -> tuple[float, float]:
+def percentiles(latencies: list[float]) -> tuple[float, float]:
     ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-    p50 = statistics.median(ordered)
-    print(f"  {name:34s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(ordered)} deliveries)")
-    return p50, p99
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
 
 
-def bench_bare(args: argparse.Namespace, payload_like: str) -> tuple[float, float]:
+Measure = Callable[[], list[float]]
+
+
+@contextmanager
+def bare_target(args: argparse.Namespace, payload_like: str) -> Iterator[Measure]:
     port = free_port()
     with process([sys.executable, str(ROOT / "bench" / "fanout_bare.py"), str(port)]):
         time.sleep(1.0)
@@ -146,40 +147,62 @@ def bench_bare(args: argparse.Namespace, payload_like: str) -> tuple[float, floa
             loop.run_until_complete(control.send(json.dumps({"type": "trigger", "payload": text})))
 
         try:
-            latencies = run_clients(url, [], "1", args.subscribers, args.events, trigger, args.interval)
+            yield lambda: run_clients(url, [], "1", args.subscribers, args.events, trigger, args.interval)
         finally:
             loop.run_until_complete(control.close())
             loop.close()
-    return summary("bare websockets broadcast", latencies)
 
 
-def bench_firebreak(args: argparse.Namespace, database_url: str, token: str, readers: list[str], incident_id: str) -> tuple[float, float]:
+@contextmanager
+def firebreak_target(args: argparse.Namespace, database_url: str, token: str, readers: list[str], incident_id: str) -> Iterator[Measure]:
     port = free_port()
     env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_WS_SEND_BUFFER": "256"}
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         trigger = graphql_trigger(f"http://127.0.0.1:{port}", token, incident_id)
-        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", readers, incident_id, args.subscribers, args.events, trigger, args.interval)
-    return summary("Firebreak (GraphQL, PostgreSQL)", latencies)
+        yield lambda: run_clients(f"ws://127.0.0.1:{port}/graphql", readers, incident_id, args.subscribers, args.events, trigger, args.interval)
 
 
-def bench_node(args: argparse.Namespace) -> tuple[float, float] | None:
+@contextmanager
+def node_target(args: argparse.Namespace) -> Iterator[Measure | None]:
     if not PEER.exists() or shutil.which("node") is None or shutil.which("npm") is None:
         print("  reference Node server: not available (needs node, npm and ../shared/bench-peers)")
-        return None
+        yield None
+        return
     workdir = Path(tempfile.mkdtemp())
     shutil.copytree(PEER, workdir, dirs_exist_ok=True)
     subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=workdir, check=True, capture_output=True)
     port = free_port()
-    with process(["node", str(workdir / "server.mjs"), str(port)], cwd=workdir) as server:
-        wait_http(f"http://127.0.0.1:{port}/health", server)
-        base = f"http://127.0.0.1:{port}"
-        declared = httpx.post(base + "/graphql", json={"query": 'mutation { declareIncident(input: {title: "Fan-out", severity: "SEV1"}) { incident { id } } }'}).json()
-        incident_id = declared["data"]["declareIncident"]["incident"]["id"]
-        trigger = graphql_trigger(base, None, incident_id)
-        latencies = run_clients(f"ws://127.0.0.1:{port}/graphql", [], incident_id, args.subscribers, args.events, trigger, args.interval)
-    shutil.rmtree(workdir, ignore_errors=True)
-    return summary("reference Node server (graphql-ws)", latencies)
+    try:
+        with process(["node", str(workdir / "server.mjs"), str(port)], cwd=workdir) as server:
+            wait_http(f"http://127.0.0.1:{port}/health", server)
+            base = f"http://127.0.0.1:{port}"
+            declared = httpx.post(base + "/graphql", json={"query": 'mutation { declareIncident(input: {title: "Fan-out", severity: "SEV1"}) { incident { id } } }'}).json()
+            incident_id = declared["data"]["declareIncident"]["incident"]["id"]
+            trigger = graphql_trigger(base, None, incident_id)
+            yield lambda: run_clients(f"ws://127.0.0.1:{port}/graphql", [], incident_id, args.subscribers, args.events, trigger, args.interval)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def interleaved(targets: dict[str, Measure], rounds: int) -> dict[str, tuple[float, float]]:
+    """Every target once per round, in turn, after one unmeasured round each (a server's first
+    thousand sockets grow its heap); p50/p99 over all of a target's measured deliveries."""
+    pooled: dict[str, list[float]] = {name: [] for name in targets}
+    round_p99: dict[str, list[float]] = {name: [] for name in targets}
+    for measure in targets.values():
+        measure()
+    for _ in range(rounds):
+        for name, measure in targets.items():
+            latencies = measure()
+            pooled[name] += latencies
+            round_p99[name].append(percentiles(latencies)[1])
+    figures = {}
+    for name, latencies in pooled.items():
+        p50, p99 = figures[name] = percentiles(latencies)
+        rounds_text = ", ".join(f"{value:.1f}" for value in round_p99[name])
+        print(f"  {name:34s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(latencies)} deliveries; p99 per round {rounds_text})")
+    return figures
 
 
 def bench_memory(args: argparse.Namespace, database_url: str, readers: list[str], incident_id: str) -> float:
@@ -213,6 +236,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.4)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per server; figures pool every round")
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--readers", type=int, default=100, help="distinct viewer users the subscribers belong to")
     parser.add_argument("--skip-memory", action="store_true")
@@ -221,15 +245,24 @@ def main() -> None:
     payload_like = '{"id":"1","type":"next","payload":{"data":{"incidentTimeline":{"id":"VGltZWxpbmVFdmVudDoxMjM","sequence":123,"kind":"NOTE","message":"BODY"}}}}'
     with postgres_database() as database_url:
         token, readers, incident_id = asyncio.run(seed(database_url, args.readers))
-        print(f"incidentTimeline fan-out: {args.subscribers} subscribers (separate client process), "
-              f"{args.events} events {args.interval}s apart, one server process")
-        _, bare_p99 = bench_bare(args, payload_like)
-        _, ours_p99 = bench_firebreak(args, database_url, token, readers, incident_id)
-        node = bench_node(args)
+        print(f"incidentTimeline fan-out: {args.subscribers} subscribers of {args.readers} users (separate client process), "
+              f"{args.events} events {args.interval}s apart, one server process, {args.rounds} interleaved rounds")
+        with ExitStack() as stack:
+            targets = {
+                "bare websockets broadcast": stack.enter_context(bare_target(args, payload_like)),
+                "Firebreak (GraphQL, PostgreSQL)": stack.enter_context(firebreak_target(args, database_url, token, readers, incident_id)),
+            }
+            node = stack.enter_context(node_target(args))
+            if node is not None:
+                targets["reference Node server (graphql-ws)"] = node
+            figures = interleaved(targets, args.rounds)
+        bare_p99 = figures["bare websockets broadcast"][1]
+        ours_p99 = figures["Firebreak (GraphQL, PostgreSQL)"][1]
         print(f"  ratio p99 Firebreak / bare: {ours_p99 / bare_p99:.2f}x (target <= 1.3x)")
         if node is not None:
-            print(f"  ratio p99 Firebreak / Node reference: {ours_p99 / node[1]:.2f}x (target <= 1.0x); "
-                  f"Node / bare: {node[1] / bare_p99:.2f}x")
+            node_p99 = figures["reference Node server (graphql-ws)"][1]
+            print(f"  ratio p99 Firebreak / Node reference: {ours_p99 / node_p99:.2f}x (target <= 1.0x); "
+                  f"Node / bare: {node_p99 / bare_p99:.2f}x")
         if not args.skip_memory:
             bench_memory(args, database_url, readers, incident_id)
 
