@@ -27,8 +27,10 @@ async def events_between(incident_id: int, after: int, up_to: int | None = None)
     return await query.order_by("sequence")
 
 
-async def timeline_stream(broker: Broker, incident_id: int, after_sequence: int | None) -> AsyncIterator[TimelineEvent]:
-    """Events with sequence > after_sequence (or, when None, from now on), each exactly once, in order."""
+async def timeline_stream(broker: Broker, incident_id: int, after_sequence: int | None) -> AsyncIterator[tuple[TimelineEvent, bool]]:
+    """Events with sequence > after_sequence (or, when None, from now on), each exactly once, in
+    order; each with whether the incident was public when it was recorded (False when unknown:
+    events read back from storage)."""
     async with broker.subscribe(incident_topic(incident_id)) as listener:
         if after_sequence is None:
             current = await Incident.filter(id=incident_id).values_list("last_sequence", flat=True)
@@ -36,12 +38,12 @@ async def timeline_stream(broker: Broker, incident_id: int, after_sequence: int 
         else:
             last = max(after_sequence, 0)
         for event in await events_between(incident_id, last):
-            yield event
+            yield event, False
             last = event.sequence
         async for message in listener:
             if message is GAP:
                 for event in await events_between(incident_id, last):
-                    yield event
+                    yield event, False
                     last = event.sequence
                 continue
             payload = orjson.loads(message)
@@ -52,9 +54,9 @@ async def timeline_stream(broker: Broker, incident_id: int, after_sequence: int 
                 continue  # already yielded (replayed, or backfilled after a jump)
             if sequence > last + 1:
                 for event in await events_between(incident_id, last, sequence - 1):
-                    yield event
+                    yield event, False
                     last = event.sequence
-            yield timeline.deserialize(payload["event"])
+            yield timeline.deserialize(payload["event"]), payload.get("private") is False
             last = sequence
 
 

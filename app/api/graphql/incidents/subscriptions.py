@@ -45,8 +45,8 @@ async def _visible_incident_pk(info: Info[Context, None], incident_id: str) -> i
 
 
 async def _still_visible(info: Info[Context, None], pk: int) -> None:
-    """Before each event: the change that hides the incident from this stream's readers (made
-    private, a membership or role lost) ends it, and is not sent first."""
+    """Before each event not known to be public: the change that hides the incident from this
+    stream's readers (made private, a membership or role lost) ends it, and is not sent first."""
     principal = require(info.context.principal, Action.READ)
     if not await queries.can_see(principal, pk):
         raise Forbidden("Access to this incident was withdrawn")
@@ -71,8 +71,9 @@ class IncidentSubscription:
         self, info: Info[Context, None], incident_id: strawberry.ID, after_sequence: int | None = None
     ) -> AsyncGenerator[TimelineEvent, None]:
         pk = await _visible_incident_pk(info, incident_id)
-        async for event in stream.timeline_stream(_broker(), pk, after_sequence):
-            await _still_visible(info, pk)
+        async for event, public in stream.timeline_stream(_broker(), pk, after_sequence):
+            if not public:  # every reader sees a public incident's events
+                await _still_visible(info, pk)
             info.context.fresh_loaders()  # relations are read as of this event, not from an earlier one
             yield TimelineEvent.from_model(event)
 
@@ -82,7 +83,8 @@ class IncidentSubscription:
     ) -> AsyncGenerator[Incident, None]:
         pk = await _visible_incident_pk(info, incident_id)
         async for incident in stream.incident_changes(_broker(), pk):
-            await _still_visible(info, pk)
+            if incident.private:
+                await _still_visible(info, pk)
             info.context.fresh_loaders()
             yield Incident.from_model(incident)
 
