@@ -20,7 +20,6 @@ from app.incidents import queries
 from app.postmortems import queries as postmortem_queries
 
 
-
 @dataclass(frozen=True)
 class Audience:
     key: Hashable

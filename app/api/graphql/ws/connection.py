@@ -19,9 +19,9 @@ from app.api.auth import principal_for
 from app.api.websocket_protocol import SEND_NOWAIT
 from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
+from app.api.graphql.errors import format_request_error
 from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
-from app.api.graphql.errors import format_request_error
 from app.api.graphql.ws.fanout import Group, Subscriber
 from app.errors import DomainError
 from app.identity.policy import Principal, Unauthenticated
