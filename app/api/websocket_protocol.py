@@ -4,10 +4,12 @@
   elsewhere straight away;
 - it caps the kernel send buffer of each socket, so a reader that stops reading is noticed after
   a few hundred kilobytes (and cut off, see `app.api.graphql.ws`) rather than after megabytes;
-- it offers the application an ASGI scope extension, `firebreak.send_nowait(text) -> bool`, that
-  writes a text frame at once when the socket is writable (the path `websocket.send` takes anyway,
-  without a coroutine and task switch per message) and returns False otherwise, so fan-out can
-  write to a thousand sockets in one loop and queue only for the ones that are behind."""
+- it offers the application an ASGI scope extension, `firebreak.send_nowait(message) -> bool`,
+  that writes a text frame at once when the socket is writable (the path `websocket.send` takes
+  anyway, without a coroutine and task switch per message) and returns False otherwise, so
+  fan-out can write to a thousand sockets in one loop and queue only for the ones that are
+  behind. A `Message` sent to many sockets is framed once: a server's frames are not masked, so
+  without compression every socket gets the same bytes."""
 
 from __future__ import annotations
 
@@ -16,12 +18,30 @@ import contextlib
 import socket
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 GOING_AWAY = 1001
 SEND_BUFFER_BYTES = 256 * 1024
 
 
 SEND_NOWAIT = "firebreak.send_nowait"
+
+
+class Message:
+    """A text message for many sockets, framed on first use."""
+
+    __slots__ = ("text", "_frame")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._frame: bytes | None = None
+
+    @property
+    def frame(self) -> bytes:
+        if self._frame is None:
+            self._frame = Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
+        return self._frame
 
 
 class GoingAwayProtocol(WebSocketsSansIOProtocol):
@@ -31,7 +51,7 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
         if scope is not None:
             scope["extensions"][SEND_NOWAIT] = self.send_nowait
 
-    def send_nowait(self, text: str) -> bool:
+    def send_nowait(self, message: str | Message) -> bool:
         if (
             not self.handshake_complete
             or self.close_sent
@@ -39,7 +59,10 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
             or self.transport.is_closing()
         ):
             return False
-        self.conn.send_text(text.encode())
+        if isinstance(message, Message) and not self.conn.extensions and self.conn.state is State.OPEN:
+            self.transport.write(message.frame)
+            return True
+        self.conn.send_text((message.text if isinstance(message, Message) else message).encode())
         self.transport.write(b"".join(self.conn.data_to_send()))
         return True
 

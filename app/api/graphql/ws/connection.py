@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from app.api import audit as audit_hooks
 from app.api.auth import principal_for
-from app.api.websocket_protocol import SEND_NOWAIT
+from app.api.websocket_protocol import SEND_NOWAIT, Message
 from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
 from app.api.graphql.errors import format_request_error
@@ -55,16 +55,16 @@ class Connection:
 
     # -- outgoing ----------------------------------------------------------------------------
 
-    def deliver(self, text: str) -> None:
+    def deliver(self, message: str | Message) -> None:
         """Queue a message; past the buffer the connection is closed as a slow consumer."""
         if self._closing:
             return
-        if not self._outbox and not self._sending and self._send_nowait is not None and self._send_nowait(text):
+        if not self._outbox and not self._sending and self._send_nowait is not None and self._send_nowait(message):
             return  # written straight away: nothing queued, the socket is writable
         if len(self._outbox) >= self.server.settings.ws_send_buffer:
             self.close_soon(p.SLOW_CONSUMER, p.SLOW_CONSUMER_REASON, discard_pending=True)
             return
-        self._outbox.append(text)
+        self._outbox.append(message)
         self._wake.set()
 
     def close_soon(self, code: int, reason: str, *, discard_pending: bool = False) -> None:
@@ -92,7 +92,7 @@ class Connection:
                     if isinstance(item, tuple):
                         await send({"type": "websocket.close", "code": item[1], "reason": item[2]})
                         return
-                    await send({"type": "websocket.send", "text": item})
+                    await send({"type": "websocket.send", "text": item.text if isinstance(item, Message) else item})
                 self._sending = False
         except (OSError, RuntimeError):
             return  # the peer is gone, or the server closed the socket (keep-alive timeout)

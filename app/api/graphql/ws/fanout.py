@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import ExecutionResult
 
 from app.api.graphql.ws.protocols import SLOW_CONSUMER, SLOW_CONSUMER_REASON, dumps
+from app.api.websocket_protocol import Message
 from app.broker import Overflow
 from app.errors import DomainError
 
@@ -25,12 +26,13 @@ Format = Callable[[ExecutionResult], dict[str, Any]]
 
 
 class Subscriber:
-    __slots__ = ("connection", "operation_id", "prefix", "suffix")
+    __slots__ = ("connection", "operation_id", "prefix", "suffix", "shape")
 
     def __init__(self, connection: Connection, operation_id: str) -> None:
         self.connection = connection
         self.operation_id = operation_id
         self.prefix, self.suffix = connection.wire.next_frame(operation_id)
+        self.shape = (connection.wire.name, operation_id)  # subscribers of one shape get the same bytes
 
 
 class Group:
@@ -65,8 +67,12 @@ class Group:
             async for result in stream:
                 payload = dumps(self._format(result))
                 self.sent = True
+                messages: dict[tuple[str, str], Message] = {}
                 for subscriber in list(self.subscribers.values()):
-                    subscriber.connection.deliver(subscriber.prefix + payload + subscriber.suffix)
+                    message = messages.get(subscriber.shape)
+                    if message is None:
+                        message = messages[subscriber.shape] = Message(subscriber.prefix + payload + subscriber.suffix)
+                    subscriber.connection.deliver(message)
             self._finish()
         except Overflow:
             # This stream fell behind the broker: its subscribers resume from storage.
