@@ -20,11 +20,13 @@ import websockets
 STAMP = re.compile(r"t=([0-9.]+)")
 
 
-async def subscriber(url: str, token: str | None, query: str, variables: dict, events: int, latencies: list[float], ready: asyncio.Event, counter: list[int], n: int, done: asyncio.Event) -> None:
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_size=None, ping_interval=None, compression=None) as ws:  # type: ignore[list-item]
+async def subscriber(url: str, token: str | None, query: str, variables: dict, events: int, latencies: list[float], ready: asyncio.Event, counter: list[int], n: int, done: asyncio.Event, opening: asyncio.Semaphore) -> None:
+    await opening.acquire()
+    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_size=None, ping_interval=None, compression=None, open_timeout=60) as ws:  # type: ignore[list-item]
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}}))
         await ws.recv()
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
+        opening.release()
         counter[0] += 1
         if counter[0] == n:
             ready.set()
@@ -52,17 +54,17 @@ async def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=120)
+    parser.add_argument("--opening", type=int, default=50, help="connections being opened at once (the server accepts at its own pace)")
     args = parser.parse_args()
     latencies: list[float] = []
     ready, done = asyncio.Event(), asyncio.Event()
     counter = [0, 0]
     variables = json.loads(args.variables)
+    opening = asyncio.Semaphore(args.opening)
     tasks = []
     for n in range(args.subscribers):
         token = args.token[n % len(args.token)] if args.token else None
-        tasks.append(asyncio.create_task(subscriber(args.url, token, args.query, variables, args.events, latencies, ready, counter, args.subscribers, done)))
-        if len(tasks) % 100 == 0:
-            await asyncio.sleep(0.05)  # don't flood the listen backlog
+        tasks.append(asyncio.create_task(subscriber(args.url, token, args.query, variables, args.events, latencies, ready, counter, args.subscribers, done, opening)))
     await asyncio.wait_for(ready.wait(), args.timeout)
     await asyncio.sleep(1.0)  # let the server start every stream
     print("READY", flush=True)
