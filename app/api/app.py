@@ -26,6 +26,7 @@ from app.api.request_id import RequestIdMiddleware
 from app.api.security_headers import SecurityHeadersMiddleware
 from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
+from app.identity import token_cache
 from app.statuspage import cache as statuspage_cache
 from app.statuspage.views import PageConfig
 from starlette.types import Receive, Scope, Send
@@ -99,14 +100,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         websockets.start()
         statuspage_cache.public_cache.configure(page_config(settings))
         watcher = asyncio.create_task(statuspage_cache.watch(broker), name="statuspage-invalidation")
+        token_watcher = asyncio.create_task(token_cache.watch(broker), name="token-revocations")
         tune_gc()
         try:
             yield
         finally:
             await websockets.stop()
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in (watcher, token_watcher):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             set_broker(None)
             await broker.close()
             if manage_database:

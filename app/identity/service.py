@@ -11,7 +11,10 @@ from tortoise.exceptions import IntegrityError
 
 from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.events import unit_of_work
 from app.identity import tokens
+from app.identity.token_cache import TOPIC as TOKENS_TOPIC
+from app.identity.token_cache import revoked_message, token_cache
 from app.identity.models import ApiToken, Role, User
 from app.identity.policy import Principal, RevokedToken, Unauthenticated
 from app.text import single_line
@@ -100,13 +103,16 @@ async def create_token(
 
 
 async def revoke_token(*, token_id: int) -> ApiToken:
-    """Revoke a token at once; revoking twice keeps the first revocation time."""
-    token = await ApiToken.get_or_none(id=token_id)
-    if token is None:
-        raise NotFound("API token not found", field="apiTokenId")
-    if token.revoked_at is None:
-        token.revoked_at = clock.now()
-        await token.save(update_fields=["revoked_at"])
+    """Revoke a token at once, in every process; revoking twice keeps the first revocation time."""
+    async with unit_of_work() as outbox:
+        token = await ApiToken.get_or_none(id=token_id, using_db=outbox.connection)
+        if token is None:
+            raise NotFound("API token not found", field="apiTokenId")
+        if token.revoked_at is None:
+            token.revoked_at = clock.now()
+            await token.save(update_fields=["revoked_at"], using_db=outbox.connection)
+        outbox.after_commit(lambda: token_cache.forget_token(token_id))
+        outbox.add(TOKENS_TOPIC, revoked_message(token_id))
     return token
 
 
@@ -114,7 +120,17 @@ async def authenticate(secret: str) -> Principal:
     """The principal behind a bearer secret; Unauthenticated if unknown, expired or revoked."""
     if not secret.startswith(tokens.PREFIX) or len(secret) > 200:
         raise Unauthenticated("Invalid token")
-    rows = await ApiToken.filter(token_hash=tokens.digest(secret)).limit(1).values(
+    digest = tokens.digest(secret)
+    principal = token_cache.get(digest)
+    if principal is None:
+        generation = token_cache.generation
+        principal = await _look_up(digest)
+        token_cache.put(digest, principal, looked_up_at=generation)
+    return principal
+
+
+async def _look_up(digest: str) -> Principal:
+    rows = await ApiToken.filter(token_hash=digest).limit(1).values(
         "id", "revoked_at", "expires_at", "last_used_at", "user_id", "scopes", role="user__role", active="user__active"
     )
     now = clock.now()
