@@ -7,7 +7,7 @@ payload (the practical limit) and against the reference Node server (npm graphql
 graphql-js, ../shared/bench-peers/graphql-ws-node). Then the RSS growth of one server process
 holding M idle subscriptions.
 
-    python bench/fanout.py [--subscribers 1000] [--readers 100] [--events 10] [--interval 0.4] [--rounds 3] [--idle 5000]
+    python bench/fanout.py [--subscribers 1000] [--readers 100] [--events 10] [--interval 0.4] [--rounds 5] [--idle 5000]
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.4)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per server; figures pool every round")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds per server; figures pool every round")
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--readers", type=int, default=100, help="distinct viewer users the subscribers belong to")
     parser.add_argument("--skip-memory", action="store_true")
