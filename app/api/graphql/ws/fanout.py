@@ -26,13 +26,12 @@ Format = Callable[[ExecutionResult], dict[str, Any]]
 
 
 class Subscriber:
-    __slots__ = ("connection", "operation_id", "prefix", "suffix", "shape")
+    __slots__ = ("connection", "operation_id", "prefix", "suffix")
 
     def __init__(self, connection: Connection, operation_id: str) -> None:
         self.connection = connection
         self.operation_id = operation_id
         self.prefix, self.suffix = connection.wire.next_frame(operation_id)
-        self.shape = (connection.wire.name, operation_id)  # subscribers of one shape get the same bytes
 
 
 class Group:
@@ -67,11 +66,11 @@ class Group:
             async for result in stream:
                 payload = dumps(self._format(result))
                 self.sent = True
-                messages: dict[tuple[str, str], Message] = {}
+                messages: dict[str, Message] = {}  # by prefix: the same operation id gets the same bytes
                 for subscriber in list(self.subscribers.values()):
-                    message = messages.get(subscriber.shape)
+                    message = messages.get(subscriber.prefix)
                     if message is None:
-                        message = messages[subscriber.shape] = Message(subscriber.prefix + payload + subscriber.suffix)
+                        message = messages[subscriber.prefix] = Message(subscriber.prefix + payload + subscriber.suffix)
                     subscriber.connection.deliver(message)
             self._finish()
         except Overflow:
