@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from app.broker.base import Backend
+from app.broker.follow import follow
 from app.broker.hub import GAP, Broker, Listener, Overflow
 
-__all__ = ["GAP", "Backend", "Broker", "Listener", "Overflow", "create_broker", "get_broker", "set_broker"]
+__all__ = ["GAP", "Backend", "Broker", "Listener", "Overflow", "create_broker", "follow", "get_broker", "set_broker"]
 
 _current: Broker | None = None
 

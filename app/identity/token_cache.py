@@ -9,18 +9,14 @@ is checked on every use.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections.abc import Callable
 
 import orjson
 
 from app import clock
-from app.broker import GAP, Broker, Overflow
+from app.broker import GAP, Broker, follow
 from app.identity.policy import Principal
-
-log = logging.getLogger(__name__)
 
 MAX_AGE_SECONDS = 3.0
 MAX_ENTRIES = 10_000
@@ -77,23 +73,15 @@ def revoked_message(token_id: int) -> dict[str, object]:
 
 
 async def watch(broker: Broker, cache: TokenCache = token_cache) -> None:
-    """Run for the life of the process: forget tokens other processes revoked."""
-    while True:
-        try:
-            async with broker.subscribe(TOPIC) as listener:
-                cache.clear()  # a revocation may have gone by while nobody listened
-                async for message in listener:
-                    if message is GAP:
-                        cache.clear()
-                        continue
-                    token_id = orjson.loads(message).get("tokenId")
-                    if isinstance(token_id, int):
-                        cache.forget_token(token_id)
-        except Overflow:
+    """Run for the life of the process: forget tokens other processes revoked (everything, when
+    a revocation may have gone by unheard)."""
+
+    def on_message(message: bytes | None) -> None:
+        if message is GAP:
             cache.clear()
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - keep watching; MAX_AGE_SECONDS bounds staleness meanwhile
-            log.exception("token revocation listener failed; restarting")
-            cache.clear()
-            await asyncio.sleep(1)
+            return
+        token_id = orjson.loads(message).get("tokenId")
+        if isinstance(token_id, int):
+            cache.forget_token(token_id)
+
+    await follow(broker, TOPIC, on_message, name="token revocation")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -19,13 +18,12 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
-from app.broker import GAP, Broker, Overflow
+from app.broker import GAP, Broker, Overflow, follow
 from app.events import Outbox, unit_of_work
 from app.statuspage import queries
 from app.statuspage.models import PageState
 from app.statuspage.views import PageConfig, Snapshot
 
-log = logging.getLogger(__name__)
 
 TOPIC = "statuspage"
 T = TypeVar("T")
@@ -147,19 +145,7 @@ async def _touch(outbox: Outbox) -> None:
 
 async def watch(broker: Broker, cache: PublicCache = public_cache) -> None:
     """Run for the life of the process: drop the cache whenever another process changed the page."""
-    while True:
-        try:
-            async with broker.subscribe(TOPIC) as listener:
-                cache.invalidate()  # anything may have changed while nobody listened
-                async for message in listener:
-                    cache.invalidate(_token(message))
-        except Overflow:
-            continue
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 - keep watching; the snapshot expiry bounds staleness
-            log.exception("status page invalidation listener failed; restarting")
-            await asyncio.sleep(1)
+    await follow(broker, TOPIC, lambda message: cache.invalidate(_token(message)), name="status page invalidation")
 
 
 async def page_changes(broker: Broker, cache: PublicCache = public_cache) -> AsyncIterator[Snapshot]:
