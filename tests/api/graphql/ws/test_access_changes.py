@@ -28,6 +28,12 @@ async def mutate(server: LiveServer, actor: Actor, query: str, variables: dict[s
     return body["data"]  # type: ignore[no-any-return]
 
 
+async def merge(server: LiveServer, actor: Actor, incident_id: str, into_pk: int) -> None:
+    query = "mutation($id: ID!, $into: ID!) { mergeIncident(input: {incidentId: $id, intoIncidentId: $into}) { errors { code } } }"
+    merged = await mutate(server, actor, query, {"id": incident_id, "into": to_global_id("Incident", into_pk)})
+    assert merged["mergeIncident"]["errors"] == []
+
+
 async def subscribed(server: LiveServer, actor: Actor, incident_id: str) -> ClientConnection:
     ws = await connect(server)
     await init(ws, actor.token)
@@ -100,9 +106,7 @@ async def test_readers_who_see_different_incidents_never_share_a_stream(server: 
         sockets.append(ws)
     try:
         await asyncio.sleep(0.3)
-        merge = "mutation($id: ID!, $into: ID!) { mergeIncident(input: {incidentId: $id, intoIncidentId: $into}) { errors { code } } }"
-        merged = await mutate(server, admin, merge, {"id": incident_id, "into": to_global_id("Incident", secret.id)})
-        assert merged["mergeIncident"]["errors"] == []
+        await merge(server, admin, incident_id, secret.id)
         seen = [(await receive(ws))["payload"]["data"]["incidentUpdated"] for ws in sockets]
         assert seen == [{"status": "MERGED", "mergedInto": {"title": "Breach at the vendor"}}, {"status": "MERGED", "mergedInto": None}]
     finally:

@@ -15,7 +15,7 @@ from app.ids import to_global_id
 from app.incidents import access, service
 from app.incidents.enums import Severity
 from tests.api.graphql.ws.conftest import TIMELINE, connect, init, receive, send
-from tests.api.graphql.ws.test_access_changes import mutate
+from tests.api.graphql.ws.test_access_changes import merge
 from tests.api.graphql.ws.test_subscriptions import note
 from tests.conftest import Actor, make_actor
 from tests.live import LiveServer
@@ -68,13 +68,11 @@ async def test_a_shared_stream_shows_no_private_incident(server: LiveServer, res
     public = await service.declare_incident(actor=responder.principal, title="Public", severity=Severity.SEV2)
     secret = await service.declare_incident(actor=responder.principal, title="Nightjar", severity=Severity.SEV2, private=True)
     second = await make_actor(Role.VIEWER)
-    variables = {"incidentId": to_global_id("Incident", public.id)}
-    sockets = [await subscribe(server, actor, MERGED, {"id": variables["incidentId"]}) for actor in (viewer, second)]
+    incident_id = to_global_id("Incident", public.id)
+    sockets = [await subscribe(server, actor, MERGED, {"id": incident_id}) for actor in (viewer, second)]
     try:
         assert await streams(server, 2) == 1
-        merge = "mutation($input: MergeIncidentInput!) { mergeIncident(input: $input) { errors { code } } }"
-        merged = await mutate(server, admin, merge, {"input": {**variables, "intoIncidentId": to_global_id("Incident", secret.id)}})
-        assert merged["mergeIncident"]["errors"] == []
+        await merge(server, admin, incident_id, secret.id)
         for ws in sockets:
             message = await receive(ws)
             assert message["payload"]["data"]["incidentUpdated"] == {"status": "MERGED", "mergedInto": None}
