@@ -81,7 +81,14 @@ def main() -> None:
 @main.command()
 @click.option("--host", help="Interface to bind (FIREBREAK_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, help="Port (FIREBREAK_PORT, default 8000).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, envvar="FIREBREAK_WORKERS", help="Worker processes (FIREBREAK_WORKERS).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    envvar="FIREBREAK_WORKERS",
+    help="Worker processes (FIREBREAK_WORKERS).",
+)
 @fail_cleanly
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the API. Refuses to start while migrations are pending."""
@@ -146,8 +153,10 @@ def demo(host: str | None, port: int | None, no_serve: bool) -> None:
     click.echo(f"GraphQL endpoint: {settings.base_url}/graphql")
     click.echo(f"Status page:      {settings.base_url}/status")
     click.echo(f"Admin token:      {token}")
-    click.echo(f"Try: curl -s {settings.base_url}/graphql -H 'Authorization: Bearer {token}' "
-               "-H 'Content-Type: application/json' -d '{\"query\":\"{ viewer { name role } }\"}'")
+    click.echo(
+        f"Try: curl -s {settings.base_url}/graphql -H 'Authorization: Bearer {token}' "
+        "-H 'Content-Type: application/json' -d '{\"query\":\"{ viewer { name role } }\"}'"
+    )
     sys.stdout.flush()
     if not no_serve:
         _serve(settings, env={"FIREBREAK_ENV": "development"})

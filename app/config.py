@@ -126,7 +126,9 @@ class Settings(BaseSettings):
             known = ("SEV1", "SEV2", "SEV3", "SEV4")
             for severity in value:
                 if severity not in known:
-                    raise ValueError(f"{severity!r} is not a severity; use a comma-separated list of {', '.join(known)}, or none")
+                    raise ValueError(
+                        f"{severity!r} is not a severity; use a comma-separated list of {', '.join(known)}, or none"
+                    )
         return value
 
     @field_validator("blameless_patterns", mode="before")

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tortoise.models import Model
-
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
+from tortoise.models import Model
 
 from app.config import Settings, get_settings
 
@@ -112,7 +111,9 @@ async def fetch_rows(model: type[Model], sql: str, params: Sequence[Any]) -> lis
     rows = await connection.execute_query_dict(sql, list(params))
     fields = model._meta.fields_map
     converters = {name: fields[name].to_python_value for name in (rows[0] if rows else {}) if name in fields}
-    return [{name: converters[name](value) if name in converters else value for name, value in row.items()} for row in rows]
+    return [
+        {name: converters[name](value) if name in converters else value for name, value in row.items()} for row in rows
+    ]
 
 
 _MAX_PARAMETERS = 30_000  # below SQLite's and PostgreSQL's limits on bound parameters

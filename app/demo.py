@@ -48,8 +48,16 @@ async def seed_if_empty() -> bool:
         summary="Index rebuild skipped a shard.",
         service_ids=[services["search"].id],
     )
-    for status in (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED, IncidentStatus.POSTMORTEM):
-        await incidents.update_status(actor=actor, incident_id=old.id, status=status, message=f"Now {status.value.lower()}")
+    for status in (
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
+        IncidentStatus.RESOLVED,
+        IncidentStatus.POSTMORTEM,
+    ):
+        await incidents.update_status(
+            actor=actor, incident_id=old.id, status=status, message=f"Now {status.value.lower()}"
+        )
     await _draft_postmortem(actor, old.id, owner_id=sam.id)
     live = await incidents.declare_incident(
         actor=actor,
@@ -89,18 +97,39 @@ async def _draft_postmortem(actor: Principal, incident_id: int, *, owner_id: int
         ],
         whys=[
             Why("Why were results empty?", "One shard of the index was missing after the nightly rebuild."),
-            Why("Why was the shard missing?", "The rebuild skipped a shard whose snapshot had timed out, and reported success."),
+            Why(
+                "Why was the shard missing?",
+                "The rebuild skipped a shard whose snapshot had timed out, and reported success.",
+            ),
         ],
         contributing_factors=[Factor(FactorCategory.MONITORING_AND_ALERTING, "No alert on the zero-results rate")],
     )
     detect = await action_items.create_action_item(
-        actor=actor, incident_id=incident_id, postmortem_id=postmortem.id, title="Alert on the zero-results rate",
-        kind=ActionItemKind.DETECT, priority=ActionItemPriority.P2, owner_id=owner_id, due_date=clock.now().date() + timedelta(days=14),
+        actor=actor,
+        incident_id=incident_id,
+        postmortem_id=postmortem.id,
+        title="Alert on the zero-results rate",
+        kind=ActionItemKind.DETECT,
+        priority=ActionItemPriority.P2,
+        owner_id=owner_id,
+        due_date=clock.now().date() + timedelta(days=14),
     )
-    await action_items.link_action_item(actor=actor, action_item_id=detect.id, provider=LinkProvider.JIRA, key="SRCH-101", url="https://jira.example.com/browse/SRCH-101")
+    await action_items.link_action_item(
+        actor=actor,
+        action_item_id=detect.id,
+        provider=LinkProvider.JIRA,
+        key="SRCH-101",
+        url="https://jira.example.com/browse/SRCH-101",
+    )
     await action_items.create_action_item(
-        actor=actor, incident_id=incident_id, postmortem_id=postmortem.id, title="Fail the rebuild when a shard is missing",
-        kind=ActionItemKind.PREVENT, priority=ActionItemPriority.P1, owner_id=owner_id, due_date=clock.now().date() + timedelta(days=7),
+        actor=actor,
+        incident_id=incident_id,
+        postmortem_id=postmortem.id,
+        title="Fail the rebuild when a shard is missing",
+        kind=ActionItemKind.PREVENT,
+        priority=ActionItemPriority.P1,
+        owner_id=owner_id,
+        due_date=clock.now().date() + timedelta(days=7),
     )
 
 

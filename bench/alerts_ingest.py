@@ -46,7 +46,12 @@ def payload(batch: str, index: int, severity: str) -> bytes:
     alerts = [
         {
             "status": "firing",
-            "labels": {"alertname": "HighErrorRate", "instance": f"api-{batch}-{index}-{i}:9100", "job": "api", "severity": severity},
+            "labels": {
+                "alertname": "HighErrorRate",
+                "instance": f"api-{batch}-{index}-{i}:9100",
+                "job": "api",
+                "severity": severity,
+            },
             "annotations": {
                 "summary": f"5xx ratio above 5% on api-{batch}-{index}-{i}",
                 "runbook_url": "https://runbooks.example.com/high-error-rate",
@@ -103,14 +108,18 @@ def main() -> None:
     parser.add_argument("--payloads", type=int, default=100, help="notifications per round (100 alerts each)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=1, help="notifications in flight at once")
-    parser.add_argument("--severity", default="critical", help="critical: alerts join an incident; warning: no incident")
+    parser.add_argument(
+        "--severity", default="critical", help="critical: alerts join an incident; warning: no incident"
+    )
     parser.add_argument("--redis", help="a Redis URL: publish live updates through Redis, as a team install does")
     args = parser.parse_args()
     with postgres_database() as database_url:
         key = asyncio.run(seed(database_url))
         env = {
             "DATABASE_URL": database_url,
-            "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off",
+            "FIREBREAK_LOG_LEVEL": "WARNING",
+            "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off",
+            "FIREBREAK_RATE_LIMIT_PER_IP": "off",
             "FIREBREAK_DB_POOL_SIZE": "10",
             "FIREBREAK_ALERTS_RATE_LIMIT": "1000000/minute",
         }
@@ -135,7 +144,10 @@ def main() -> None:
         f"per round, {args.rounds} rounds, {args.concurrency} in flight, severity {args.severity}"
         f"{', Redis broker and rate limit' if args.redis else ''}"
     )
-    for name, rates, latencies in (("new alerts  ", new_rates, new_latencies), ("deduplicated", dedup_rates, dedup_latencies)):
+    for name, rates, latencies in (
+        ("new alerts  ", new_rates, new_latencies),
+        ("deduplicated", dedup_rates, dedup_latencies),
+    ):
         p50 = statistics.median(latencies) * 1000
         p95 = statistics.quantiles(latencies, n=20)[18] * 1000
         print(

@@ -37,9 +37,13 @@ async def bare_note(request: Request) -> Response:
     # an HTTP mutation route is audited like a GraphQL mutation
     await audit.record(
         audit.Event(
-            operation="POST /bare/note", outcome=audit.OK, actor_id=principal.user_id,  # type: ignore[union-attr]
-            actor_label=f"user:{principal.user_id}", target=payload["incidentId"],  # type: ignore[union-attr]
-            request_id=request.scope.get("state", {}).get("request_id"), client_ip=request.client.host if request.client else None,
+            operation="POST /bare/note",
+            outcome=audit.OK,
+            actor_id=principal.user_id,  # type: ignore[union-attr]
+            actor_label=f"user:{principal.user_id}",
+            target=payload["incidentId"],  # type: ignore[union-attr]
+            request_id=request.scope.get("state", {}).get("request_id"),
+            client_ip=request.client.host if request.client else None,
         )
     )
     data = {

@@ -58,8 +58,20 @@ def server(factory: str, env: dict[str, str], *, port: int | None = None) -> Ite
     """One uvicorn worker serving `factory`; yields its base URL."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", factory, "--port", str(port), "--no-access-log",
-         "--log-level", "warning", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--port",
+            str(port),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--workers",
+            "1",
+        ],
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         stderr=subprocess.DEVNULL,  # wrk's abrupt disconnects at the end of a run are not news
@@ -103,7 +115,9 @@ def wrk(url: str, *, body: str | list[str], token: str, connections: int, second
         script.write(WRK_POST.format(bodies=", ".join(json.dumps(b) for b in bodies), token=token))
     result = subprocess.run(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "-s", script.name, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     os.unlink(script.name)
     if "Non-2xx" in result.stdout:

@@ -30,7 +30,6 @@ from pathlib import Path
 import httpx
 import psutil
 import websockets
-
 from common import ROOT, free_port, postgres_database
 
 QUERY = "subscription T($id: ID!) { incidentTimeline(incidentId: $id) { id sequence kind message } }"
@@ -45,7 +44,15 @@ def _more_files() -> None:
 
 @contextmanager
 def process(args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=_more_files)
+    proc = subprocess.Popen(
+        args,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        preexec_fn=_more_files,
+    )
     try:
         yield proc
     finally:
@@ -88,14 +95,30 @@ async def seed(database_url: str, readers_count: int) -> tuple[str, list[str], s
     for n in range(readers_count):  # the subscribers: distinct viewers, as in a real incident
         reader = await identity.create_user(email=f"reader{n}@example.com", name=f"Reader {n}", role=Role.VIEWER)
         readers.append((await identity.create_token(user_id=reader.id, name="bench")).secret)
-    incident = await service.declare_incident(actor=Principal(user.id, Role.RESPONDER), title="Fan-out", severity=Severity.SEV1)
+    incident = await service.declare_incident(
+        actor=Principal(user.id, Role.RESPONDER), title="Fan-out", severity=Severity.SEV1
+    )
     await db.close()
     return token, readers, to_global_id("Incident", incident.id)
 
 
-def run_clients(ws_url: str, tokens: list[str], incident_id: str, subscribers: int, events: int, trigger, interval: float) -> list[float]:  # type: ignore[no-untyped-def]
-    args = [sys.executable, str(ROOT / "bench" / "fanout_client.py"), "--url", ws_url, "--query", QUERY,
-            "--variables", json.dumps({"id": incident_id}), "--subscribers", str(subscribers), "--events", str(events)]
+def run_clients(
+    ws_url: str, tokens: list[str], incident_id: str, subscribers: int, events: int, trigger, interval: float
+) -> list[float]:  # type: ignore[no-untyped-def]
+    args = [
+        sys.executable,
+        str(ROOT / "bench" / "fanout_client.py"),
+        "--url",
+        ws_url,
+        "--query",
+        QUERY,
+        "--variables",
+        json.dumps({"id": incident_id}),
+        "--subscribers",
+        str(subscribers),
+        "--events",
+        str(events),
+    ]
     for token in tokens:
         args += ["--token", token]
     with process(args) as client:
@@ -119,7 +142,9 @@ def graphql_trigger(url: str, token: str | None, incident_id: str):  # type: ign
     client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"} if token else {}, timeout=30)
 
     def trigger(body: str) -> None:
-        response = client.post("/graphql", json={"query": NOTE, "variables": {"input": {"incidentId": incident_id, "body": body}}})
+        response = client.post(
+            "/graphql", json={"query": NOTE, "variables": {"input": {"incidentId": incident_id, "body": body}}}
+        )
         assert response.status_code == 200 and "errors" not in response.json(), response.text
 
     return trigger
@@ -154,13 +179,29 @@ def bare_target(args: argparse.Namespace, payload_like: str) -> Iterator[Measure
 
 
 @contextmanager
-def firebreak_target(args: argparse.Namespace, database_url: str, token: str, readers: list[str], incident_id: str) -> Iterator[Measure]:
+def firebreak_target(
+    args: argparse.Namespace, database_url: str, token: str, readers: list[str], incident_id: str
+) -> Iterator[Measure]:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_WS_SEND_BUFFER": "256"}
+    env = {
+        "DATABASE_URL": database_url,
+        "FIREBREAK_LOG_LEVEL": "WARNING",
+        "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off",
+        "FIREBREAK_RATE_LIMIT_PER_IP": "off",
+        "FIREBREAK_WS_SEND_BUFFER": "256",
+    }
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         trigger = graphql_trigger(f"http://127.0.0.1:{port}", token, incident_id)
-        yield lambda: run_clients(f"ws://127.0.0.1:{port}/graphql", readers, incident_id, args.subscribers, args.events, trigger, args.interval)
+        yield lambda: run_clients(
+            f"ws://127.0.0.1:{port}/graphql",
+            readers,
+            incident_id,
+            args.subscribers,
+            args.events,
+            trigger,
+            args.interval,
+        )
 
 
 @contextmanager
@@ -171,16 +212,25 @@ def node_target(args: argparse.Namespace) -> Iterator[Measure | None]:
         return
     workdir = Path(tempfile.mkdtemp())
     shutil.copytree(PEER, workdir, dirs_exist_ok=True)
-    subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=workdir, check=True, capture_output=True)
+    subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=workdir, check=True, capture_output=True
+    )
     port = free_port()
     try:
         with process(["node", str(workdir / "server.mjs"), str(port)], cwd=workdir) as server:
             wait_http(f"http://127.0.0.1:{port}/health", server)
             base = f"http://127.0.0.1:{port}"
-            declared = httpx.post(base + "/graphql", json={"query": 'mutation { declareIncident(input: {title: "Fan-out", severity: "SEV1"}) { incident { id } } }'}).json()
+            declared = httpx.post(
+                base + "/graphql",
+                json={
+                    "query": 'mutation { declareIncident(input: {title: "Fan-out", severity: "SEV1"}) { incident { id } } }'
+                },
+            ).json()
             incident_id = declared["data"]["declareIncident"]["incident"]["id"]
             trigger = graphql_trigger(base, None, incident_id)
-            yield lambda: run_clients(f"ws://127.0.0.1:{port}/graphql", [], incident_id, args.subscribers, args.events, trigger, args.interval)
+            yield lambda: run_clients(
+                f"ws://127.0.0.1:{port}/graphql", [], incident_id, args.subscribers, args.events, trigger, args.interval
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -201,19 +251,38 @@ def interleaved(targets: dict[str, Measure], rounds: int) -> dict[str, tuple[flo
     for name, latencies in pooled.items():
         p50, p99 = figures[name] = percentiles(latencies)
         rounds_text = ", ".join(f"{value:.1f}" for value in round_p99[name])
-        print(f"  {name:34s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(latencies)} deliveries; p99 per round {rounds_text})")
+        print(
+            f"  {name:34s} p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   ({len(latencies)} deliveries; p99 per round {rounds_text})"
+        )
     return figures
 
 
 def bench_memory(args: argparse.Namespace, database_url: str, readers: list[str], incident_id: str) -> float:
     port = free_port()
-    env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off"}
+    env = {
+        "DATABASE_URL": database_url,
+        "FIREBREAK_LOG_LEVEL": "WARNING",
+        "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off",
+        "FIREBREAK_RATE_LIMIT_PER_IP": "off",
+    }
     with process([str(Path(sys.executable).with_name("firebreak")), "serve", "--port", str(port)], env) as server:
         wait_http(f"http://127.0.0.1:{port}/health/live", server)
         worker = psutil.Process(server.pid)
-        client_args = [sys.executable, str(ROOT / "bench" / "fanout_client.py"), "--url", f"ws://127.0.0.1:{port}/graphql",
-                       *[arg for reader in readers for arg in ("--token", reader)],
-                       "--query", QUERY, "--variables", json.dumps({"id": incident_id}), "--events", "1", "--timeout", "300"]
+        client_args = [
+            sys.executable,
+            str(ROOT / "bench" / "fanout_client.py"),
+            "--url",
+            f"ws://127.0.0.1:{port}/graphql",
+            *[arg for reader in readers for arg in ("--token", reader)],
+            "--query",
+            QUERY,
+            "--variables",
+            json.dumps({"id": incident_id}),
+            "--events",
+            "1",
+            "--timeout",
+            "300",
+        ]
         with process([*client_args, "--subscribers", "50"]) as warm:  # warm the code paths first
             assert warm.stdout is not None and warm.stdout.readline().strip() == "READY"
             time.sleep(1)
@@ -226,8 +295,10 @@ def bench_memory(args: argparse.Namespace, database_url: str, readers: list[str]
                 streams = httpx.get(f"http://127.0.0.1:{port}/health/ready").json()["websockets"]
                 after = worker.memory_info().rss
     growth = (after - before) / args.idle / 1024
-    print(f"  {args.idle} idle subscriptions in one process: RSS +{(after - before) / 2**20:.1f} MiB, "
-          f"{growth:.1f} KiB per subscription (target <= 60 KB); server saw {streams['subscriptions']} subscriptions")
+    print(
+        f"  {args.idle} idle subscriptions in one process: RSS +{(after - before) / 2**20:.1f} MiB, "
+        f"{growth:.1f} KiB per subscription (target <= 60 KB); server saw {streams['subscriptions']} subscriptions"
+    )
     return growth
 
 
@@ -245,12 +316,16 @@ def main() -> None:
     payload_like = '{"id":"1","type":"next","payload":{"data":{"incidentTimeline":{"id":"VGltZWxpbmVFdmVudDoxMjM","sequence":123,"kind":"NOTE","message":"BODY"}}}}'
     with postgres_database() as database_url:
         token, readers, incident_id = asyncio.run(seed(database_url, args.readers))
-        print(f"incidentTimeline fan-out: {args.subscribers} subscribers of {args.readers} users (separate client process), "
-              f"{args.events} events {args.interval}s apart, one server process, {args.rounds} interleaved rounds")
+        print(
+            f"incidentTimeline fan-out: {args.subscribers} subscribers of {args.readers} users (separate client process), "
+            f"{args.events} events {args.interval}s apart, one server process, {args.rounds} interleaved rounds"
+        )
         with ExitStack() as stack:
             targets = {
                 "bare websockets broadcast": stack.enter_context(bare_target(args, payload_like)),
-                "Firebreak (GraphQL, PostgreSQL)": stack.enter_context(firebreak_target(args, database_url, token, readers, incident_id)),
+                "Firebreak (GraphQL, PostgreSQL)": stack.enter_context(
+                    firebreak_target(args, database_url, token, readers, incident_id)
+                ),
             }
             node = stack.enter_context(node_target(args))
             if node is not None:
@@ -261,8 +336,10 @@ def main() -> None:
         print(f"  ratio p99 Firebreak / bare: {ours_p99 / bare_p99:.2f}x (target <= 1.3x)")
         if node is not None:
             node_p99 = figures["reference Node server (graphql-ws)"][1]
-            print(f"  ratio p99 Firebreak / Node reference: {ours_p99 / node_p99:.2f}x (target <= 1.0x); "
-                  f"Node / bare: {node_p99 / bare_p99:.2f}x")
+            print(
+                f"  ratio p99 Firebreak / Node reference: {ours_p99 / node_p99:.2f}x (target <= 1.0x); "
+                f"Node / bare: {node_p99 / bare_p99:.2f}x"
+            )
         if not args.skip_memory:
             bench_memory(args, database_url, readers, incident_id)
 

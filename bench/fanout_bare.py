@@ -27,7 +27,15 @@ async def handle(ws: ServerConnection) -> None:
 
 
 async def main(port: int) -> None:
-    async with websockets.serve(handle, "127.0.0.1", port, subprotocols=["graphql-transport-ws"], max_size=None, ping_interval=None, compression=None):  # type: ignore[list-item]
+    async with websockets.serve(
+        handle,
+        "127.0.0.1",
+        port,
+        subprotocols=["graphql-transport-ws"],
+        max_size=None,
+        ping_interval=None,
+        compression=None,
+    ):  # type: ignore[list-item]
         await asyncio.Future()
 
 

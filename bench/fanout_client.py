@@ -20,10 +20,26 @@ import websockets
 STAMP = re.compile(r"t=([0-9.]+)")
 
 
-async def subscriber(url: str, token: str | None, query: str, variables: dict, events: int, latencies: list[float], ready: asyncio.Event, counter: list[int], n: int, done: asyncio.Event, opening: asyncio.Semaphore) -> None:
+async def subscriber(
+    url: str,
+    token: str | None,
+    query: str,
+    variables: dict,
+    events: int,
+    latencies: list[float],
+    ready: asyncio.Event,
+    counter: list[int],
+    n: int,
+    done: asyncio.Event,
+    opening: asyncio.Semaphore,
+) -> None:
     await opening.acquire()
-    async with websockets.connect(url, subprotocols=["graphql-transport-ws"], max_size=None, ping_interval=None, compression=None, open_timeout=60) as ws:  # type: ignore[list-item]
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}}))
+    async with websockets.connect(
+        url, subprotocols=["graphql-transport-ws"], max_size=None, ping_interval=None, compression=None, open_timeout=60
+    ) as ws:  # type: ignore[list-item]
+        await ws.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}})
+        )
         await ws.recv()
         await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}))
         opening.release()
@@ -54,7 +70,9 @@ async def main() -> None:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=12)
     parser.add_argument("--timeout", type=float, default=120)
-    parser.add_argument("--opening", type=int, default=50, help="connections being opened at once (the server accepts at its own pace)")
+    parser.add_argument(
+        "--opening", type=int, default=50, help="connections being opened at once (the server accepts at its own pace)"
+    )
     args = parser.parse_args()
     latencies: list[float] = []
     ready, done = asyncio.Event(), asyncio.Event()
@@ -64,7 +82,23 @@ async def main() -> None:
     tasks = []
     for n in range(args.subscribers):
         token = args.token[n % len(args.token)] if args.token else None
-        tasks.append(asyncio.create_task(subscriber(args.url, token, args.query, variables, args.events, latencies, ready, counter, args.subscribers, done, opening)))
+        tasks.append(
+            asyncio.create_task(
+                subscriber(
+                    args.url,
+                    token,
+                    args.query,
+                    variables,
+                    args.events,
+                    latencies,
+                    ready,
+                    counter,
+                    args.subscribers,
+                    done,
+                    opening,
+                )
+            )
+        )
     await asyncio.wait_for(ready.wait(), args.timeout)
     await asyncio.sleep(1.0)  # let the server start every stream
     print("READY", flush=True)

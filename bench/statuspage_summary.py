@@ -16,7 +16,6 @@ import tempfile
 from datetime import timedelta
 
 import httpx
-
 from common import postgres_database, server
 
 
@@ -39,21 +38,33 @@ async def seed(database_url: str, components: int, incidents: int) -> None:
     made = []
     for n in range(components):
         group = groups[n % 5].id if n >= 10 else None
-        made.append(await service.create_component(actor=actor, name=f"Component {n}", description=f"Serves part {n}", group_id=group, position=n))
+        made.append(
+            await service.create_component(
+                actor=actor, name=f"Component {n}", description=f"Serves part {n}", group_id=group, position=n
+            )
+        )
     statuses = [ComponentStatus.DEGRADED_PERFORMANCE, ComponentStatus.PARTIAL_OUTAGE, ComponentStatus.MAJOR_OUTAGE]
     for i in range(incidents):
         incident = await incident_service.declare_incident(actor=actor, title=f"Internal {i}", severity=Severity.SEV2)
         for step, status in enumerate((PublicStatus.INVESTIGATING, PublicStatus.IDENTIFIED, PublicStatus.MONITORING)):
             await service.post_status_update(
-                actor=actor, incident_id=incident.id, audience=Audience.PUBLIC, public_status=status,
+                actor=actor,
+                incident_id=incident.id,
+                audience=Audience.PUBLIC,
+                public_status=status,
                 message=f"Update {step} on incident {i}: we are working on elevated error rates in region {i % 5}.",
-                public_title=f"Elevated errors {i}", component_impacts=[(made[(i * 2 + k) % components].id, statuses[(i + k) % 3]) for k in range(2)],
+                public_title=f"Elevated errors {i}",
+                component_impacts=[(made[(i * 2 + k) % components].id, statuses[(i + k) % 3]) for k in range(2)],
             )
     now = clock.now()
     for k in range(3):
         await maintenance.schedule_maintenance(
-            actor=actor, title=f"Maintenance {k}", message="Planned work", component_ids=[made[k].id],
-            scheduled_for=now + timedelta(days=k + 1), scheduled_until=now + timedelta(days=k + 1, hours=2),
+            actor=actor,
+            title=f"Maintenance {k}",
+            message="Planned work",
+            component_ids=[made[k].id],
+            scheduled_for=now + timedelta(days=k + 1),
+            scheduled_until=now + timedelta(days=k + 1, hours=2),
         )
     await db.close()
 
@@ -81,7 +92,13 @@ def main() -> None:
     with postgres_database() as database_url, tempfile.TemporaryDirectory() as scratch:
         asyncio.run(seed(database_url, args.components, args.incidents))
         body_file = os.path.join(scratch, "summary.json")
-        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "BENCH_SUMMARY_FILE": body_file}
+        env = {
+            "DATABASE_URL": database_url,
+            "FIREBREAK_LOG_LEVEL": "WARNING",
+            "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off",
+            "FIREBREAK_RATE_LIMIT_PER_IP": "off",
+            "BENCH_SUMMARY_FILE": body_file,
+        }
         with server("bench.statuspage_app:app_factory", env) as url:
             body = httpx.get(url + "/api/v2/summary.json").content
             summary = httpx.get(url + "/api/v2/summary.json").json()
@@ -104,7 +121,9 @@ def main() -> None:
     print(f"  summary.json    : {s:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in served)})")
     print(f"  bare Starlette  : {b:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in bare)})")
     pairs = sorted(x / y for x, y in zip(served, bare, strict=True))
-    print(f"  ratio           : {s / b:8.2f}x  (target >= 0.70x; per-round ratios {', '.join(f'{r:.2f}' for r in pairs)})")
+    print(
+        f"  ratio           : {s / b:8.2f}x  (target >= 0.70x; per-round ratios {', '.join(f'{r:.2f}' for r in pairs)})"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,9 @@ async def seed(database_url: str, incidents: int = 1) -> tuple[str, list[str]]:
     token = (await identity.create_token(user_id=user.id, name="bench")).secret
     ids = []
     for i in range(incidents):
-        incident = await service.declare_incident(actor=Principal(user.id, Role.RESPONDER), title=f"Bench {i}", severity=Severity.SEV2)
+        incident = await service.declare_incident(
+            actor=Principal(user.id, Role.RESPONDER), title=f"Bench {i}", severity=Severity.SEV2
+        )
         ids.append(to_global_id("Incident", incident.id))
     await db.close()
     return token, ids
@@ -53,14 +55,24 @@ def main() -> None:
             json.dumps({"query": MUTATION, "variables": {"input": {"incidentId": incident_id, "body": "bench note"}}})
             for incident_id in incident_ids
         ]
-        env = {"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "WARNING", "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off", "FIREBREAK_RATE_LIMIT_PER_IP": "off", "FIREBREAK_DB_POOL_SIZE": "20"}
+        env = {
+            "DATABASE_URL": database_url,
+            "FIREBREAK_LOG_LEVEL": "WARNING",
+            "FIREBREAK_RATE_LIMIT_PER_TOKEN": "off",
+            "FIREBREAK_RATE_LIMIT_PER_IP": "off",
+            "FIREBREAK_DB_POOL_SIZE": "20",
+        }
         with server("bench.bare_app:app_factory", env) as url:
             for path in ("/graphql", "/bare/note"):  # warm up both
                 wrk(url + path, body=body, token=token, connections=args.connections, seconds=3)
             graphql, bare = [], []
             for _ in range(args.rounds):
-                graphql.append(wrk(url + "/graphql", body=body, token=token, connections=args.connections, seconds=args.seconds))
-                bare.append(wrk(url + "/bare/note", body=body, token=token, connections=args.connections, seconds=args.seconds))
+                graphql.append(
+                    wrk(url + "/graphql", body=body, token=token, connections=args.connections, seconds=args.seconds)
+                )
+                bare.append(
+                    wrk(url + "/bare/note", body=body, token=token, connections=args.connections, seconds=args.seconds)
+                )
     g, b = sum(graphql) / len(graphql), sum(bare) / len(bare)
     print(
         f"addTimelineNote, PostgreSQL, 1 worker, wrk -c{args.connections}, notes spread over {args.incidents} "
@@ -69,7 +81,9 @@ def main() -> None:
     print(f"  GraphQL over HTTP : {g:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in graphql)})")
     print(f"  bare Starlette    : {b:8.0f} req/s  (rounds: {', '.join(f'{x:.0f}' for x in bare)})")
     pairs = sorted(x / y for x, y in zip(graphql, bare, strict=True))
-    print(f"  ratio             : {g / b:8.2f}x  (target >= 0.80x; per-round ratios {', '.join(f'{r:.2f}' for r in pairs)})")
+    print(
+        f"  ratio             : {g / b:8.2f}x  (target >= 0.80x; per-round ratios {', '.join(f'{r:.2f}' for r in pairs)})"
+    )
 
 
 if __name__ == "__main__":

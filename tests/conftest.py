@@ -77,7 +77,16 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
             await _drop_pg_database(require_postgres(), pg_name)
 
 
-TABLES = ("timeline_events", "incident_roles", "incident_services", "incidents", "counters", "api_tokens", "users", "services")
+TABLES = (
+    "timeline_events",
+    "incident_roles",
+    "incident_services",
+    "incidents",
+    "counters",
+    "api_tokens",
+    "users",
+    "services",
+)
 
 
 @pytest.fixture
@@ -94,9 +103,7 @@ async def wipe(backend: Backend) -> None:
     if backend.is_postgres:
         await connection.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
-        await connection.execute_script(
-            "".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;"
-        )
+        await connection.execute_script("".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;")
     public_cache.invalidate()  # the tables changed under the status page's in-process cache
 
 
@@ -138,9 +145,18 @@ class Actor:
 async def make_actor(role: Role, email: str | None = None) -> Actor:
     from app.ids import to_global_id
 
-    user = await identity.create_user(email=email or f"{role.value.lower()}-{uuid.uuid4().hex[:6]}@example.com", name=f"{role.value.title()} User", role=role)
+    user = await identity.create_user(
+        email=email or f"{role.value.lower()}-{uuid.uuid4().hex[:6]}@example.com",
+        name=f"{role.value.title()} User",
+        role=role,
+    )
     issued = await identity.create_token(user_id=user.id, name="test")
-    return Actor(Principal(user_id=user.id, role=role, token_id=issued.token.id), issued.secret, user.id, to_global_id("User", user.id))
+    return Actor(
+        Principal(user_id=user.id, role=role, token_id=issued.token.id),
+        issued.secret,
+        user.id,
+        to_global_id("User", user.id),
+    )
 
 
 @pytest.fixture
@@ -164,11 +180,22 @@ class GraphQLClient:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self.http = http
 
-    async def post(self, query: str, variables: dict[str, Any] | None = None, *, actor: Actor | None = None, headers: dict[str, str] | None = None) -> httpx.Response:
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        actor: Actor | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         all_headers = {**(actor.headers if actor else {}), **(headers or {})}
-        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers)
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
 
-    async def execute(self, query: str, variables: dict[str, Any] | None = None, *, actor: Actor | None = None) -> dict[str, Any]:
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, actor: Actor | None = None
+    ) -> dict[str, Any]:
         """The `data` of a successful response; fails the test on transport or GraphQL errors."""
         response = await self.post(query, variables, actor=actor)
         assert response.status_code == 200, response.text

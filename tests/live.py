@@ -49,17 +49,29 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str
+) -> Iterator[LiveServer]:
     """One server process on `database_url`; extra FIREBREAK_* settings as keyword arguments."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_") and k not in ("DATABASE_URL", "REDIS_URL")}
-    env.update({"DATABASE_URL": database_url, "FIREBREAK_LOG_LEVEL": "INFO", "FIREBREAK_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}:"})
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "FIREBREAK_LOG_LEVEL": "INFO",
+            "FIREBREAK_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
+        }
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update({f"FIREBREAK_{k.upper()}": str(v) for k, v in settings.items()})
     log_path = tmp_path / f"server-{port}.log"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen([FIREBREAK, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        process = subprocess.Popen(
+            [FIREBREAK, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
     server = LiveServer(port, process, log_path)
     try:
         deadline = time.monotonic() + 30

@@ -26,7 +26,9 @@ def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.Comp
 
 @pytest.fixture
 def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_") and k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("FIREBREAK_") and k not in ("DATABASE_URL", "REDIS_URL")
+    }
     env["DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.sqlite3'}"
     return env
 
@@ -35,10 +37,27 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
 def postgres_env(sqlite_env: dict[str, str]) -> Iterator[dict[str, str]]:
     base = require_postgres()
     name = f"firebreak_cli_{uuid.uuid4().hex[:8]}"
-    subprocess.run(["psql", base.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres", "-qc", f'CREATE DATABASE "{name}"'], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            base.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres",
+            "-qc",
+            f'CREATE DATABASE "{name}"',
+        ],
+        check=True,
+        capture_output=True,
+    )
     env = {**sqlite_env, "DATABASE_URL": base.rsplit("/", 1)[0] + "/" + name}
     yield env
-    subprocess.run(["psql", base.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres", "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], capture_output=True)
+    subprocess.run(
+        [
+            "psql",
+            base.replace("postgres://", "postgresql://").rsplit("/", 1)[0] + "/postgres",
+            "-qc",
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+        ],
+        capture_output=True,
+    )
 
 
 def test_users_and_tokens_print_only_the_result(sqlite_env: dict[str, str]) -> None:
@@ -76,7 +95,13 @@ def test_duplicate_user_is_refused(sqlite_env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("FIREBREAK_PORT", "abc"), ("DATABASE_URL", "mysql://x"), ("REDIS_URL", "http://x"), ("FIREBREAK_LOG_LEVEL", "LOUD"), ("FIREBREAK_CORS_ORIGINS", "example.com")],
+    [
+        ("FIREBREAK_PORT", "abc"),
+        ("DATABASE_URL", "mysql://x"),
+        ("REDIS_URL", "http://x"),
+        ("FIREBREAK_LOG_LEVEL", "LOUD"),
+        ("FIREBREAK_CORS_ORIGINS", "example.com"),
+    ],
 )
 def test_bad_configuration_names_the_variable(sqlite_env: dict[str, str], variable: str, value: str) -> None:
     result = run("serve", env={**sqlite_env, variable: value})
@@ -130,16 +155,30 @@ def test_demo_then_serve_answers_over_real_http(database: str, request: pytest.F
     token = next(line.split()[-1] for line in seeded.stdout.splitlines() if line.startswith("Admin token"))
     assert "/graphql" in seeded.stdout
     port = free_port()
-    server = subprocess.Popen([FIREBREAK, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    server = subprocess.Popen(
+        [FIREBREAK, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         wait_until_up(f"http://127.0.0.1:{port}/health/live", server)
         query = "{ viewer { role } incidents(first: 10) { totalCount edges { node { reference status } } } }"
-        response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query}, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         data = response.json()["data"]
         assert data["viewer"]["role"] == "ADMIN" and data["incidents"]["totalCount"] == 3
         ready = httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=5).json()
         assert ready == {
-            "status": "ok", "database": "ok", "broker": "connected",
+            "status": "ok",
+            "database": "ok",
+            "broker": "connected",
             "websockets": {"connections": 0, "subscriptions": 0, "streams": 0},
         }
     finally:

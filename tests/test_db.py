@@ -11,7 +11,9 @@ from tests.services import require_postgres
 async def test_a_transaction_left_open_is_rolled_back_when_its_connection_returns() -> None:
     url = require_postgres()
     reset = db.tortoise_config(url)["connections"]["default"]["credentials"]["reset"]
-    pool = await asyncpg.create_pool(url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=1, reset=reset)
+    pool = await asyncpg.create_pool(
+        url.replace("postgres://", "postgresql://", 1), min_size=1, max_size=1, reset=reset
+    )
     try:
         async with pool.acquire() as connection:
             server_pid = connection.get_server_pid()

@@ -13,7 +13,9 @@ from app.incidents.models import Incident, TimelineEvent
 from tests.conftest import Actor
 
 
-async def test_a_rolled_back_change_publishes_nothing(responder: Actor, broker: object, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_rolled_back_change_publishes_nothing(
+    responder: Actor, broker: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     incident = await service.declare_incident(actor=responder.principal, title="Stable", severity=Severity.SEV3)
     original_save = Incident.save
 

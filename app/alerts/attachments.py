@@ -33,16 +33,16 @@ def alert_data(alert: Alert) -> dict[str, Any]:
 
 
 def alert_entry(alert: Alert, reason: AttachReason, message: str, data: dict[str, Any]) -> timeline.Entry:
-    return timeline.Entry(
-        TimelineKind.ALERT_ATTACHED, message, {**alert_data(alert), "reason": reason.value, **data}
-    )
+    return timeline.Entry(TimelineKind.ALERT_ATTACHED, message, {**alert_data(alert), "reason": reason.value, **data})
 
 
 async def record(
     outbox: Outbox, actor: Actor, incident: Incident, kind: TimelineKind, message: str, data: dict[str, Any]
 ) -> None:
     """One event on a locked incident's timeline (alert events never change the incident's fields)."""
-    await timeline.append(outbox, incident, kind, actor_id=actor.user_id, message=message, data=data, incident_changed=False)
+    await timeline.append(
+        outbox, incident, kind, actor_id=actor.user_id, message=message, data=data, incident_changed=False
+    )
     await store.save(outbox, incident, [])
 
 

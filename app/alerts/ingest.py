@@ -16,10 +16,10 @@ from tortoise.expressions import F
 
 from app import clock, db
 from app.alerts import feed, rules
-from app.alerts.enums import AlertSource, AlertStatus
-from app.alerts.models import Alert, Integration
 from app.alerts.attachments import alert_entry, all_resolved
+from app.alerts.enums import AlertSource, AlertStatus
 from app.alerts.locking import lock_incidents, locked_rules_row, remember_group, rules_of
+from app.alerts.models import Alert, Integration
 from app.alerts.queries import open_by_keys, resolved_episodes
 from app.alerts.rules import Routing, Rules
 from app.alerts.signals import Delivery, Signal
@@ -31,7 +31,17 @@ from app.incidents.lifecycle import OPEN_STATUSES
 from app.incidents.models import Incident
 
 _LAST_DELIVERY_RESOLUTION = timedelta(minutes=1)
-_CHANGED_FIELDS = ("summary", "severity", "labels", "annotations", "details", "links", "occurrences", "last_seen_at", "updated_at")
+_CHANGED_FIELDS = (
+    "summary",
+    "severity",
+    "labels",
+    "annotations",
+    "details",
+    "links",
+    "occurrences",
+    "last_seen_at",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,9 @@ async def ingest(
             target = rules.GroupTarget(last, locked[last].reference, last_at)
         routing = rules.route([s.severity for s in fresh], service_rules, target)
         service_name = await _service_name(conn, service_id) if (routing.target or routing.declare) else ""
-        incident = await _incident_for(outbox, actor, routing, locked, fresh, delivery, source, service_id, service_name)
+        incident = await _incident_for(
+            outbox, actor, routing, locked, fresh, delivery, source, service_id, service_name
+        )
 
         created = await _insert(conn, fresh, service_id, integration_id, reporter_id, source, incident, now)
         await _update(conn, plan, now)
@@ -124,7 +136,9 @@ def _record(outcome: Outcome, alert: Alert, result: str) -> None:
     outcome.results[alert.dedup_key] = result
 
 
-async def _fresh(conn: BaseDBAsyncClient, integration_id: int | None, signals: list[Signal]) -> tuple[list[Signal], list[Signal]]:
+async def _fresh(
+    conn: BaseDBAsyncClient, integration_id: int | None, signals: list[Signal]
+) -> tuple[list[Signal], list[Signal]]:
     """Split new triggers into fresh ones and stale retries: a trigger whose firing episode
     (same key, same start) is already resolved is a late duplicate (an HA peer's, or a retry
     that crossed the resolve), not a new problem."""
@@ -223,8 +237,10 @@ async def _update(conn: BaseDBAsyncClient, plan: rules.Plan[Alert], now: datetim
     """One statement per kind of change, for all the delivery's alerts of that kind."""
     repeated = [alert for alert, _ in plan.repeated]
     if repeated:
-        await Alert.filter(id__in=[a.id for a in repeated]).using_db(conn).update(
-            occurrences=F("occurrences") + 1, last_seen_at=now, updated_at=now
+        await (
+            Alert.filter(id__in=[a.id for a in repeated])
+            .using_db(conn)
+            .update(occurrences=F("occurrences") + 1, last_seen_at=now, updated_at=now)
         )
         for alert in repeated:
             alert.occurrences += 1
@@ -240,15 +256,19 @@ async def _update(conn: BaseDBAsyncClient, plan: rules.Plan[Alert], now: datetim
         await Alert.bulk_update(changed, fields=_CHANGED_FIELDS, using_db=conn)
     acknowledged = [alert for alert, _ in plan.acknowledged]
     if acknowledged:
-        await Alert.filter(id__in=[a.id for a in acknowledged]).using_db(conn).update(
-            status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, updated_at=now
+        await (
+            Alert.filter(id__in=[a.id for a in acknowledged])
+            .using_db(conn)
+            .update(status=AlertStatus.ACKNOWLEDGED, acknowledged_at=now, updated_at=now)
         )
         for alert in acknowledged:
             alert.status, alert.acknowledged_at, alert.updated_at = AlertStatus.ACKNOWLEDGED, now, now
     resolved = [alert for alert, _ in plan.resolved]
     if resolved:
-        await Alert.filter(id__in=[a.id for a in resolved]).using_db(conn).update(
-            status=AlertStatus.RESOLVED, resolved_at=now, open_key=None, updated_at=now
+        await (
+            Alert.filter(id__in=[a.id for a in resolved])
+            .using_db(conn)
+            .update(status=AlertStatus.RESOLVED, resolved_at=now, open_key=None, updated_at=now)
         )
         for alert in resolved:
             alert.status, alert.resolved_at, alert.open_key, alert.updated_at = AlertStatus.RESOLVED, now, None, now
@@ -278,4 +298,3 @@ async def _mark_delivery(conn: BaseDBAsyncClient, integration: IntegrationRef, n
     last = integration.last_delivery_at
     if last is None or now - last >= _LAST_DELIVERY_RESOLUTION:
         await Integration.filter(id=integration.id).using_db(conn).update(last_delivery_at=now)
-

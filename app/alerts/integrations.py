@@ -67,7 +67,9 @@ async def rotate_key(*, actor: Principal, integration_id: int, grace_period: tim
         raise ValidationFailed("gracePeriodMinutes must be between 0 and 10080 (a week)", field="gracePeriodMinutes")
     key = keys.new_key()
     async with unit_of_work() as outbox:
-        integration = await Integration.filter(id=integration_id).using_db(outbox.connection).select_for_update().first()
+        integration = (
+            await Integration.filter(id=integration_id).using_db(outbox.connection).select_for_update().first()
+        )
         if integration is None:
             raise NotFound("Integration not found", field="integrationId")
         if integration.revoked_at is not None:

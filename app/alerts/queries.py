@@ -31,7 +31,9 @@ async def open_by_keys(conn: BaseDBAsyncClient, integration_id: int, keys: Seque
     """The integration's open alerts with these dedup keys (along the unique key index)."""
     if not keys:
         return {}
-    rows = await Alert.filter(integration_id=integration_id, dedup_key__in=list(keys), open_key__not_isnull=True).using_db(conn)
+    rows = await Alert.filter(
+        integration_id=integration_id, dedup_key__in=list(keys), open_key__not_isnull=True
+    ).using_db(conn)
     return {row.dedup_key: row for row in rows}
 
 
@@ -111,7 +113,9 @@ def _conditions(principal: Principal, flt: AlertFilter | None) -> Q:
     return reduce(lambda a, b: a & b, conditions)
 
 
-async def list_alerts(principal: Principal, *, first: int | None, after: str | None, flt: AlertFilter | None) -> Page[Alert]:
+async def list_alerts(
+    principal: Principal, *, first: int | None, after: str | None, flt: AlertFilter | None
+) -> Page[Alert]:
     """Newest first (by id)."""
     size = page_size(first, default=20)
     query = Alert.filter(_conditions(principal, flt))
@@ -155,7 +159,9 @@ async def incident_alert_counts(incident_ids: Sequence[int]) -> dict[int, int]:
     return {int(incident_id): int(count) for incident_id, count in rows}
 
 
-async def changed_since(principal: Principal, since: datetime, service_ids: Sequence[int], limit: int = 500) -> list[Alert]:
+async def changed_since(
+    principal: Principal, since: datetime, service_ids: Sequence[int], limit: int = 500
+) -> list[Alert]:
     """Visible alerts changed at or after `since` (oldest change first), to repair a live feed's gap."""
     query = Alert.filter(visible_to(principal), updated_at__gte=since)
     if service_ids:

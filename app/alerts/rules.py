@@ -28,10 +28,15 @@ _RANK = {severity: rank for rank, severity in enumerate(AlertSeverity)}  # CRITI
 
 # Severity words senders use (Alertmanager/Grafana `severity` labels, syslog and P-levels).
 _SEVERITY_WORDS: dict[str, AlertSeverity] = {
-    **dict.fromkeys(("critical", "crit", "page", "fatal", "emergency", "emerg", "alert", "disaster", "high", "p1", "sev1"), AlertSeverity.CRITICAL),
+    **dict.fromkeys(
+        ("critical", "crit", "page", "fatal", "emergency", "emerg", "alert", "disaster", "high", "p1", "sev1"),
+        AlertSeverity.CRITICAL,
+    ),
     **dict.fromkeys(("error", "err", "major", "p2", "sev2"), AlertSeverity.ERROR),
     **dict.fromkeys(("warning", "warn", "minor", "medium", "average", "p3", "sev3"), AlertSeverity.WARNING),
-    **dict.fromkeys(("info", "informational", "information", "notice", "low", "none", "ok", "p4", "p5", "sev4"), AlertSeverity.INFO),
+    **dict.fromkeys(
+        ("info", "informational", "information", "notice", "low", "none", "ok", "p4", "p5", "sev4"), AlertSeverity.INFO
+    ),
 }
 
 
@@ -201,7 +206,9 @@ class Attachment:
     data: dict[str, Any]
 
 
-def attachment(signal: Signal, routing: Routing, rules: Rules, service_name: str, reference: str, now: datetime) -> Attachment:
+def attachment(
+    signal: Signal, routing: Routing, rules: Rules, service_name: str, reference: str, now: datetime
+) -> Attachment:
     """The reason an ingested alert joined incident `reference` under `routing`."""
     severity = signal.severity.value
     if routing.target is not None:

@@ -136,12 +136,23 @@ async def attach(*, actor: Principal, alert_id: int, incident_id: int) -> Alert:
         previous = locked.get(previous_id) if previous_id else None
         if previous is not None:
             await record(
-                outbox, actor, previous, TimelineKind.ALERT_DETACHED,
+                outbox,
+                actor,
+                previous,
+                TimelineKind.ALERT_DETACHED,
                 f"Alert moved to {target.reference}: {alert.summary[:200]}",
-                {**data, "reason": "MOVED", "toIncidentId": to_global_id("Incident", target.id), "toReference": target.reference},
+                {
+                    **data,
+                    "reason": "MOVED",
+                    "toIncidentId": to_global_id("Incident", target.id),
+                    "toReference": target.reference,
+                },
             )
         await record(
-            outbox, actor, target, TimelineKind.ALERT_ATTACHED,
+            outbox,
+            actor,
+            target,
+            TimelineKind.ALERT_ATTACHED,
             f"Alert attached by hand: {alert.summary[:200]}",
             {
                 **data,
@@ -168,7 +179,10 @@ async def detach(*, actor: Principal, alert_id: int) -> Alert:
         alert.incident_id, alert.attached_at, alert.updated_at = None, None, clock.now()
         await alert.save(update_fields=["incident_id", "attached_at", "updated_at"], using_db=outbox.connection)
         await record(
-            outbox, actor, incident, TimelineKind.ALERT_DETACHED,
+            outbox,
+            actor,
+            incident,
+            TimelineKind.ALERT_DETACHED,
             f"Alert detached: {alert.summary[:200]}",
             {**alert_data(alert), "reason": AttachReason.MANUAL.value},
         )

@@ -13,13 +13,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 
 from app import db
 from app.api.graphql.executor import Executor
-from app.api.graphql.limits import QueryLimits
 from app.api.graphql.http import GraphQLEndpoint
-from app.api.graphql.ws.server import WebSocketServer
+from app.api.graphql.limits import QueryLimits
 from app.api.graphql.schema import build_schema
+from app.api.graphql.ws.server import WebSocketServer
 from app.api.http import alerts, health, postmortems, statuspage
 from app.api.ratelimit import ApiLimits, RateLimiter
 from app.api.request_id import RequestIdMiddleware
@@ -29,7 +30,6 @@ from app.config import Settings, get_settings
 from app.identity import token_cache
 from app.statuspage import cache as statuspage_cache
 from app.statuspage.views import PageConfig
-from starlette.types import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +81,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     )
     executor = Executor(schema, introspection=settings.development, limits=limits)
     api_limits = ApiLimits(
-        settings.rate_limit_per_token, settings.rate_limit_per_ip, redis_url=settings.redis_url, prefix=settings.redis_prefix
+        settings.rate_limit_per_token,
+        settings.rate_limit_per_ip,
+        redis_url=settings.redis_url,
+        prefix=settings.redis_prefix,
     )
-    endpoint = GraphQLEndpoint(executor, introspection=settings.development, graphiql=settings.development, limits=api_limits)
+    endpoint = GraphQLEndpoint(
+        executor, introspection=settings.development, graphiql=settings.development, limits=api_limits
+    )
     websockets = WebSocketServer(executor, settings, introspection=settings.development, limits=api_limits)
 
     @contextlib.asynccontextmanager

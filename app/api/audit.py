@@ -25,15 +25,23 @@ async def authentication_failed(
     if isinstance(error, RevokedToken):
         await audit.record(
             audit.Event(
-                operation="token.used_after_revocation", outcome=audit.DENIED, actor_id=error.user_id,
-                actor_label=f"user:{error.user_id}", target=error.token_global_id, request_id=request_id,
-                client_ip=client_ip, details={"via": operation},
+                operation="token.used_after_revocation",
+                outcome=audit.DENIED,
+                actor_id=error.user_id,
+                actor_label=f"user:{error.user_id}",
+                target=error.token_global_id,
+                request_id=request_id,
+                client_ip=client_ip,
+                details={"via": operation},
             )
         )
         return
     await audit.record(
         audit.Event(
-            operation="authenticate", outcome=audit.DENIED, request_id=request_id, client_ip=client_ip,
+            operation="authenticate",
+            outcome=audit.DENIED,
+            request_id=request_id,
+            client_ip=client_ip,
             details={"via": operation, "reason": error.message},
         )
     )
@@ -87,8 +95,13 @@ async def operation_done(
         data = result.data.get(key) if isinstance(result.data, dict) else None
         events.append(
             audit.Event(
-                operation=node.name.value, outcome=outcome, actor_id=actor_id, actor_label=label,
-                target=_target(node, variables or {}, data), request_id=context.request_id, client_ip=context.client_ip,
+                operation=node.name.value,
+                outcome=outcome,
+                actor_id=actor_id,
+                actor_label=label,
+                target=_target(node, variables or {}, data),
+                request_id=context.request_id,
+                client_ip=context.client_ip,
             )
         )
     await audit.record(*events)

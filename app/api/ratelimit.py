@@ -27,8 +27,12 @@ class RateLimiter:
         storage: Storage
         if redis_url and redis_url.startswith(("redis://", "rediss://")):
             storage = RedisStorage(
-                "async+" + redis_url, implementation="redispy", key_prefix=f"{prefix}ratelimit", wrap_exceptions=True,
-                socket_connect_timeout=2, socket_timeout=2,
+                "async+" + redis_url,
+                implementation="redispy",
+                key_prefix=f"{prefix}ratelimit",
+                wrap_exceptions=True,
+                socket_connect_timeout=2,
+                socket_timeout=2,
             )
         else:
             storage = MemoryStorage()
@@ -48,7 +52,6 @@ class RateLimiter:
             log.warning("rate limit storage unavailable (%s); request allowed", type(error.storage_error).__name__)
             return None
         return max(1, math.ceil(stats.reset_time - time.time()))
-
 
 
 class ApiLimits:

@@ -52,12 +52,7 @@ class GoingAwayProtocol(WebSocketsSansIOProtocol):
             scope["extensions"][SEND_NOWAIT] = self.send_nowait
 
     def send_nowait(self, message: str | Message) -> bool:
-        if (
-            not self.handshake_complete
-            or self.close_sent
-            or not self.writable.is_set()
-            or self.transport.is_closing()
-        ):
+        if not self.handshake_complete or self.close_sent or not self.writable.is_set() or self.transport.is_closing():
             return False
         if isinstance(message, Message) and not self.conn.extensions and self.conn.state is State.OPEN:
             self.transport.write(message.frame)

@@ -153,7 +153,10 @@ def grantable_scopes(principal: Principal, requested: Collection[str] | None) ->
     granted = frozenset().union(*(_SCOPE_ACTIONS.get(scope, frozenset()) for scope in principal.scopes))
     beyond = sorted(scope for scope in wanted if not _SCOPE_ACTIONS.get(scope, frozenset()) <= granted)
     if beyond:
-        raise Forbidden(f"A token with the scopes {', '.join(sorted(principal.scopes))} cannot grant {', '.join(beyond)}", field="scopes")
+        raise Forbidden(
+            f"A token with the scopes {', '.join(sorted(principal.scopes))} cannot grant {', '.join(beyond)}",
+            field="scopes",
+        )
     return wanted
 
 

@@ -13,10 +13,10 @@ from app import clock
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import unit_of_work
 from app.identity import tokens
-from app.identity.token_cache import TOPIC as TOKENS_TOPIC
-from app.identity.token_cache import revoked_message, token_cache
 from app.identity.models import ApiToken, Role, User
 from app.identity.policy import Principal, RevokedToken, Unauthenticated
+from app.identity.token_cache import TOPIC as TOKENS_TOPIC
+from app.identity.token_cache import revoked_message, token_cache
 from app.text import single_line
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -130,8 +130,19 @@ async def authenticate(secret: str) -> Principal:
 
 
 async def _look_up(digest: str) -> Principal:
-    rows = await ApiToken.filter(token_hash=digest).limit(1).values(
-        "id", "revoked_at", "expires_at", "last_used_at", "user_id", "scopes", role="user__role", active="user__active"
+    rows = (
+        await ApiToken.filter(token_hash=digest)
+        .limit(1)
+        .values(
+            "id",
+            "revoked_at",
+            "expires_at",
+            "last_used_at",
+            "user_id",
+            "scopes",
+            role="user__role",
+            active="user__active",
+        )
     )
     now = clock.now()
     if not rows or not rows[0]["active"]:
@@ -144,8 +155,11 @@ async def _look_up(digest: str) -> Principal:
     if token["last_used_at"] is None or now - token["last_used_at"] >= _LAST_USED_RESOLUTION:
         await ApiToken.filter(id=token["id"]).update(last_used_at=now)
     return Principal(
-        user_id=token["user_id"], role=Role(token["role"]), token_id=token["id"],
-        scopes=frozenset(token["scopes"].split(",")), expires_at=token["expires_at"],
+        user_id=token["user_id"],
+        role=Role(token["role"]),
+        token_id=token["id"],
+        scopes=frozenset(token["scopes"].split(",")),
+        expires_at=token["expires_at"],
     )
 
 

@@ -25,7 +25,11 @@ TOPIC = "identity:tokens"
 
 class TokenCache:
     def __init__(
-        self, *, max_age: float = MAX_AGE_SECONDS, max_entries: int = MAX_ENTRIES, monotonic: Callable[[], float] = time.monotonic
+        self,
+        *,
+        max_age: float = MAX_AGE_SECONDS,
+        max_entries: int = MAX_ENTRIES,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._entries: dict[str, tuple[Principal, float]] = {}
         self._max_age = max_age

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import reduce
-
 from types import SimpleNamespace
 
 from tortoise.expressions import Q, Subquery
@@ -14,10 +13,10 @@ from tortoise.expressions import Q, Subquery
 from app import db
 from app.catalog.models import Service
 from app.identity.policy import Principal
+from app.ids import parse_int
 from app.incidents.enums import Severity
 from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
 from app.incidents.models import Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
-from app.ids import parse_int
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 from app.text import search_term
 
@@ -204,9 +203,17 @@ async def timeline_event_rows(windows: dict[int, TimelineWindow]) -> dict[int, l
 
 async def service_rows(incident_ids: Sequence[int]) -> dict[int, list[SimpleNamespace]]:
     """The services of several incidents as plain rows, in link order."""
-    rows = await IncidentService.filter(incident_id__in=list(incident_ids)).order_by("id").values(
-        "incident_id", id="service__id", name="service__name", description="service__description",
-        owner_team="service__owner_team", created_at="service__created_at",
+    rows = (
+        await IncidentService.filter(incident_id__in=list(incident_ids))
+        .order_by("id")
+        .values(
+            "incident_id",
+            id="service__id",
+            name="service__name",
+            description="service__description",
+            owner_team="service__owner_team",
+            created_at="service__created_at",
+        )
     )
     grouped: dict[int, list[SimpleNamespace]] = defaultdict(list)
     for row in rows:
@@ -215,8 +222,10 @@ async def service_rows(incident_ids: Sequence[int]) -> dict[int, list[SimpleName
 
 
 async def role_rows(incident_ids: Sequence[int]) -> dict[int, list[SimpleNamespace]]:
-    rows = await RoleAssignment.filter(incident_id__in=list(incident_ids)).order_by("role").values(
-        "incident_id", "role", "user_id", "assigned_at"
+    rows = (
+        await RoleAssignment.filter(incident_id__in=list(incident_ids))
+        .order_by("role")
+        .values("incident_id", "role", "user_id", "assigned_at")
     )
     grouped: dict[int, list[SimpleNamespace]] = defaultdict(list)
     for row in rows:

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-
 from app import clock
 from app.catalog import service as catalog
 from app.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
@@ -109,7 +108,10 @@ async def update_status(
 async def _transition(change: hooks.StatusChange) -> dict[str, datetime | None]:
     """Check the move (the table, then the registered guards) and stamp its timestamps."""
     incident = change.incident
-    stamps = {name: getattr(incident, name) for name in ("acknowledged_at", "identified_at", "mitigated_at", "resolved_at", "closed_at")}
+    stamps = {
+        name: getattr(incident, name)
+        for name in ("acknowledged_at", "identified_at", "mitigated_at", "resolved_at", "closed_at")
+    }
     plan = plan_transition(change.previous, change.target, stamps, clock.now())
     if isinstance(plan, TransitionRefused):
         raise InvalidTransition(plan.message, field="status")
@@ -181,9 +183,11 @@ async def update_incident(
             fields.append("summary")
         if service_ids is not UNSET and service_ids is not None:
             wanted = await catalog.existing_ids(service_ids)
-            current = await IncidentService.filter(incident_id=incident.id).using_db(
-                outbox.connection
-            ).values_list("service_id", flat=True)
+            current = (
+                await IncidentService.filter(incident_id=incident.id)
+                .using_db(outbox.connection)
+                .values_list("service_id", flat=True)
+            )
             if set(wanted) != set(current):
                 await _replace_services(outbox, incident.id, current, wanted)
                 changed["serviceIds"] = {
@@ -218,9 +222,9 @@ async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[
     removed = set(current) - set(wanted)
     added = [sid for sid in wanted if sid not in set(current)]
     if removed:
-        await IncidentService.filter(incident_id=incident_id, service_id__in=removed).using_db(
-            outbox.connection
-        ).delete()
+        await (
+            IncidentService.filter(incident_id=incident_id, service_id__in=removed).using_db(outbox.connection).delete()
+        )
     if added:
         await IncidentService.bulk_create(
             [IncidentService(incident_id=incident_id, service_id=sid) for sid in added],
@@ -228,9 +232,7 @@ async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[
         )
 
 
-async def assign_role(
-    *, actor: Principal, incident_id: int, role: IncidentRole, user_id: int
-) -> Incident:
+async def assign_role(*, actor: Principal, incident_id: int, role: IncidentRole, user_id: int) -> Incident:
     """Give a role to a user; an existing holder hands off (both are on the timeline event)."""
     require(actor, Action.RESPOND)
     user = await User.get_or_none(id=user_id)
@@ -241,9 +243,7 @@ async def assign_role(
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
         _require_not_terminal(incident)
-        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
-            outbox.connection
-        ).first()
+        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(outbox.connection).first()
         if existing is not None and existing.user_id == user.id:
             return incident
         now = clock.now()
@@ -281,9 +281,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
     require(actor, Action.RESPOND)
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
-        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(
-            outbox.connection
-        ).first()
+        existing = await RoleAssignment.filter(incident_id=incident.id, role=role).using_db(outbox.connection).first()
         if existing is None:
             raise NotFound(f"Nobody holds {role.value} on this incident", field="role")
         await existing.delete(using_db=outbox.connection)
@@ -337,8 +335,12 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
         # Lock in id order so two opposite merges cannot deadlock.
         first, second = sorted((incident_id, into_incident_id))
         rows = {
-            first: await _locked(outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"),
-            second: await _locked(outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"),
+            first: await _locked(
+                outbox, first, actor, field="incidentId" if first == incident_id else "intoIncidentId"
+            ),
+            second: await _locked(
+                outbox, second, actor, field="incidentId" if second == incident_id else "intoIncidentId"
+            ),
         }
         source, target = rows[incident_id], rows[into_incident_id]
         if target.status in TERMINAL_STATUSES:
@@ -357,7 +359,12 @@ async def merge_incident(*, actor: Principal, incident_id: int, into_incident_id
             TimelineKind.MERGED,
             actor_id=actor.user_id,
             message=f"Merged into {target.reference}",
-            data={"from": previous.value, "to": IncidentStatus.MERGED.value, "intoIncidentId": to_global_id("Incident", target.id), "intoReference": target.reference},
+            data={
+                "from": previous.value,
+                "to": IncidentStatus.MERGED.value,
+                "intoIncidentId": to_global_id("Incident", target.id),
+                "intoReference": target.reference,
+            },
         )
         await hooks.after(change)
         await _save(outbox, source, ["status", "version", "merged_into_id", *changes])

@@ -16,11 +16,11 @@ from tortoise.transactions import in_transaction
 from app import clock
 from app.errors import NotFound
 from app.events import Outbox
+from app.identity.policy import Actor, Principal
 from app.ids import to_global_id
 from app.incidents import timeline
 from app.incidents.enums import Severity, TimelineKind
 from app.incidents.lifecycle import IncidentStatus, TransitionRefused, plan_transition
-from app.identity.policy import Actor, Principal
 from app.incidents.models import Counter, Incident, IncidentMember, IncidentService, RoleAssignment
 
 
@@ -39,13 +39,13 @@ async def next_number(outbox: Outbox) -> int:
     return counter.value
 
 
-async def locked(outbox: Outbox, incident_id: int, actor: Actor | None = None, *, field: str = "incidentId") -> Incident:
+async def locked(
+    outbox: Outbox, incident_id: int, actor: Actor | None = None, *, field: str = "incidentId"
+) -> Incident:
     """The incident, its row locked until the transaction ends; NotFound naming `field`. For a
     person (`actor`), a private incident they may not see does not exist either; system actors
     (alert ingestion) see every incident."""
-    incident = (
-        await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
-    )
+    incident = await Incident.filter(id=incident_id).using_db(outbox.connection).select_for_update().first()
     if incident is None or (
         incident.private and isinstance(actor, Principal) and not await _may_see_private(outbox, incident.id, actor)
     ):
@@ -72,9 +72,7 @@ async def ensure_member(outbox: Outbox, incident_id: int, user_id: int | None) -
 
 
 async def save(outbox: Outbox, incident: Incident, fields: Sequence[str]) -> None:
-    await incident.save(
-        update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection
-    )
+    await incident.save(update_fields=[*fields, "last_sequence", "updated_at"], using_db=outbox.connection)
 
 
 async def create(

@@ -27,7 +27,9 @@ async def events_between(incident_id: int, after: int, up_to: int | None = None)
     return await query.order_by("sequence")
 
 
-async def timeline_stream(broker: Broker, incident_id: int, after_sequence: int | None) -> AsyncIterator[tuple[TimelineEvent, bool]]:
+async def timeline_stream(
+    broker: Broker, incident_id: int, after_sequence: int | None
+) -> AsyncIterator[tuple[TimelineEvent, bool]]:
     """Events with sequence > after_sequence (or, when None, from now on), each exactly once, in
     order; each with whether the incident was public when it was recorded (False when unknown:
     events read back from storage)."""
@@ -99,8 +101,10 @@ async def feed(broker: Broker) -> AsyncIterator[FeedItem]:
         since = clock.now()
         async for message in listener:
             if message is GAP:
-                changed = await Incident.filter(updated_at__gt=since).order_by("updated_at").values_list(
-                    "id", "last_sequence", "private", "updated_at"
+                changed = (
+                    await Incident.filter(updated_at__gt=since)
+                    .order_by("updated_at")
+                    .values_list("id", "last_sequence", "private", "updated_at")
                 )
                 for incident_id, sequence, private, updated_at in changed:
                     since = max(since, updated_at)

@@ -136,12 +136,27 @@ class Entry:
 
 
 async def append_many(
-    outbox: Outbox, incident: Incident, entries: Sequence[Entry], *, actor_id: int | None, incident_changed: bool = False
+    outbox: Outbox,
+    incident: Incident,
+    entries: Sequence[Entry],
+    *,
+    actor_id: int | None,
+    incident_changed: bool = False,
 ) -> list[TimelineEvent]:
     """Append several events with consecutive sequences in one insert (same rules as `append`)."""
     if len(entries) == 1:
         entry = entries[0]
-        return [await append(outbox, incident, entry.kind, actor_id=actor_id, message=entry.message, data=entry.data, incident_changed=incident_changed)]
+        return [
+            await append(
+                outbox,
+                incident,
+                entry.kind,
+                actor_id=actor_id,
+                message=entry.message,
+                data=entry.data,
+                incident_changed=incident_changed,
+            )
+        ]
     if not entries:
         return []
     now = clock.now()

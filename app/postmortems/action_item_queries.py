@@ -28,7 +28,9 @@ def today() -> date:
 
 
 def is_overdue(item: ActionItem, on: date | None = None) -> bool:
-    return item.due_date is not None and item.due_date < (on or today()) and ActionItemStatus(item.status) in OPEN_STATUSES
+    return (
+        item.due_date is not None and item.due_date < (on or today()) and ActionItemStatus(item.status) in OPEN_STATUSES
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,9 @@ def _conditions(principal: Principal, flt: ActionItemFilter | None) -> list[Q]:
 
 def by_due_date(query: QuerySet[ActionItem]) -> QuerySet[ActionItem]:
     """Earliest due first, undated last, then in creation order (the same on both databases)."""
-    return query.annotate(undated=RawSQL('CASE WHEN "due_date" IS NULL THEN 1 ELSE 0 END')).order_by("undated", "due_date", "id")
+    return query.annotate(undated=RawSQL('CASE WHEN "due_date" IS NULL THEN 1 ELSE 0 END')).order_by(
+        "undated", "due_date", "id"
+    )
 
 
 def _cursor(item: ActionItem) -> str:

@@ -12,9 +12,8 @@ from app.events import Outbox, unit_of_work
 from app.identity.models import User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import timeline
+from app.incidents import store, timeline
 from app.incidents.enums import TimelineKind
-from app.incidents import store
 from app.postmortems.common import UNSET, check_can_see, postmortem_topic, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
@@ -50,7 +49,13 @@ def _announce(outbox: Outbox, item: ActionItem, *, actor_id: int | None, postmor
     for postmortem_id in postmortem_ids - {None}:
         outbox.add(
             postmortem_topic(postmortem_id),  # type: ignore[arg-type]
-            {"type": "actionItem", "postmortemId": postmortem_id, "actionItemId": item.id, "actorId": actor_id, "sections": ["actionItems"]},
+            {
+                "type": "actionItem",
+                "postmortemId": postmortem_id,
+                "actionItemId": item.id,
+                "actorId": actor_id,
+                "sections": ["actionItems"],
+            },
         )
 
 
@@ -73,7 +78,9 @@ async def create_action_item(
     description = multi_line(description, field="description", max_length=TEXT_MAX)
     if incident_id is None:
         if postmortem_id is None:
-            raise ValidationFailed("Give the incident (or the postmortem) the action item follows up", field="incidentId")
+            raise ValidationFailed(
+                "Give the incident (or the postmortem) the action item follows up", field="incidentId"
+            )
         incident_id = await visible_postmortem_incident(actor, postmortem_id)
     await visible_incident(actor, incident_id)
     owner = await _owner(owner_id, incident_id)
@@ -172,7 +179,9 @@ async def update_action_item(
     return await _change(actor, current, expected_version, values, target)
 
 
-async def complete_action_item(*, actor: Principal, action_item_id: int, expected_version: int | None = None) -> ActionItem:
+async def complete_action_item(
+    *, actor: Principal, action_item_id: int, expected_version: int | None = None
+) -> ActionItem:
     """Mark an action item DONE."""
     require(actor, Action.RESPOND)
     current = await _visible_item(actor, action_item_id)
@@ -180,7 +189,13 @@ async def complete_action_item(*, actor: Principal, action_item_id: int, expecte
 
 
 async def link_action_item(
-    *, actor: Principal, action_item_id: int, provider: LinkProvider, key: str, url: str, expected_version: int | None = None
+    *,
+    actor: Principal,
+    action_item_id: int,
+    provider: LinkProvider,
+    key: str,
+    url: str,
+    expected_version: int | None = None,
 ) -> ActionItem:
     """Link the item to its ticket in Jira, Linear, GitHub or elsewhere (replacing any link)."""
     require(actor, Action.RESPOND)
@@ -190,18 +205,28 @@ async def link_action_item(
     return await _change(actor, current, expected_version, values, None)
 
 
-async def unlink_action_item(*, actor: Principal, action_item_id: int, expected_version: int | None = None) -> ActionItem:
+async def unlink_action_item(
+    *, actor: Principal, action_item_id: int, expected_version: int | None = None
+) -> ActionItem:
     """Remove the item's external link."""
     require(actor, Action.RESPOND)
     current = await _visible_item(actor, action_item_id)
-    return await _change(actor, current, expected_version, {"link_provider": None, "link_key": None, "link_url": None}, None)
+    return await _change(
+        actor, current, expected_version, {"link_provider": None, "link_key": None, "link_url": None}, None
+    )
 
 
 async def _change(
-    actor: Principal, current: ActionItem, expected_version: int | None, values: dict[str, Any], status: ActionItemStatus | None
+    actor: Principal,
+    current: ActionItem,
+    expected_version: int | None,
+    values: dict[str, Any],
+    status: ActionItemStatus | None,
 ) -> ActionItem:
     async with unit_of_work() as outbox:
-        incident = await store.locked(outbox, current.incident_id, actor, field="actionItemId") if status is not None else None
+        incident = (
+            await store.locked(outbox, current.incident_id, actor, field="actionItemId") if status is not None else None
+        )
         item = await _locked_item(outbox, current.id, expected_version)
         previous_postmortem = item.postmortem_id
         changed = [name for name, value in values.items() if getattr(item, name) != value]
@@ -227,7 +252,11 @@ async def _change(
                 TimelineKind.ACTION_ITEM_STATUS_CHANGED,
                 actor_id=actor.user_id,
                 message=f"Action item {status.value if status else ''}: {item.title}",
-                data={"actionItemId": to_global_id("ActionItem", item.id), "from": previous_status.value, "to": item.status.value},
+                data={
+                    "actionItemId": to_global_id("ActionItem", item.id),
+                    "from": previous_status.value,
+                    "to": item.status.value,
+                },
                 incident_changed=False,
             )
             await store.save(outbox, incident, [])

@@ -45,9 +45,7 @@ async def visible_postmortem_incident(actor: Principal, postmortem_id: int, *, f
 
 
 async def locked(outbox: Outbox, postmortem_id: int, *, field: str = "postmortemId") -> Postmortem:
-    postmortem = (
-        await Postmortem.filter(id=postmortem_id).using_db(outbox.connection).select_for_update().first()
-    )
+    postmortem = await Postmortem.filter(id=postmortem_id).using_db(outbox.connection).select_for_update().first()
     if postmortem is None:
         raise NotFound("Postmortem not found", field=field)
     return postmortem
@@ -88,7 +86,9 @@ async def check_can_see(incident_id: int, user_ids: Sequence[int], *, field: str
     naming someone grants no access (membership does)."""
     for user in await User.filter(id__in=list(user_ids)) if user_ids else []:
         if not await incident_queries.can_see(Principal(user_id=user.id, role=user.role), incident_id):
-            raise ValidationFailed(f"{user.name} cannot see this private incident; make them a member first", field=field)
+            raise ValidationFailed(
+                f"{user.name} cannot see this private incident; make them a member first", field=field
+            )
 
 
 class Changes:
@@ -155,7 +155,14 @@ def _changed_fields(changes: Changes) -> list[str]:
     return fields
 
 
-def announce(outbox: Outbox, postmortem: Postmortem, *, actor_id: int | None, sections: Sequence[str] = (), kind: str = "postmortem") -> None:
+def announce(
+    outbox: Outbox,
+    postmortem: Postmortem,
+    *,
+    actor_id: int | None,
+    sections: Sequence[str] = (),
+    kind: str = "postmortem",
+) -> None:
     outbox.add(
         postmortem_topic(postmortem.id),
         {

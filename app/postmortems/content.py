@@ -30,16 +30,51 @@ DEFAULT_SECTIONS: tuple[dict[str, str], ...] = tuple(
     {"key": key, "title": title, "kind": kind.value, "guidance": guidance}
     for key, title, kind, guidance in (
         ("summary", "Summary", K.TEXT, "What happened, in a few sentences a newcomer understands."),
-        ("customer_impact", "Customer impact", K.TEXT, "Who was affected, how, and for how long. Numbers where you have them."),
-        ("detection", "Detection", K.TEXT, "How did we find out? Could we have found out sooner, and what would tell us?"),
+        (
+            "customer_impact",
+            "Customer impact",
+            K.TEXT,
+            "Who was affected, how, and for how long. Numbers where you have them.",
+        ),
+        (
+            "detection",
+            "Detection",
+            K.TEXT,
+            "How did we find out? Could we have found out sooner, and what would tell us?",
+        ),
         ("response", "Response", K.TEXT, "Who responded and how; what helped and what slowed the response."),
         ("recovery", "Recovery", K.TEXT, "What restored service, and how we knew it was restored."),
-        ("root_cause", "Root cause analysis", K.FIVE_WHYS, "Ask why until you reach something the organisation can change. Systems, not people."),
-        ("contributing_factors", "Contributing factors", K.CONTRIBUTING_FACTORS, "The conditions that made this possible or worse."),
+        (
+            "root_cause",
+            "Root cause analysis",
+            K.FIVE_WHYS,
+            "Ask why until you reach something the organisation can change. Systems, not people.",
+        ),
+        (
+            "contributing_factors",
+            "Contributing factors",
+            K.CONTRIBUTING_FACTORS,
+            "The conditions that made this possible or worse.",
+        ),
         ("what_went_well", "What went well", K.TEXT, "Practices and tools worth keeping."),
-        ("what_went_wrong", "What went wrong", K.TEXT, "Where the system (technical or human) did not support the people in it."),
-        ("where_we_got_lucky", "Where we got lucky", K.TEXT, "What could have made this worse, and did not only by chance."),
-        ("lessons_learned", "Lessons learned", K.TEXT, "What we now know, and what we will do about it (see the action items)."),
+        (
+            "what_went_wrong",
+            "What went wrong",
+            K.TEXT,
+            "Where the system (technical or human) did not support the people in it.",
+        ),
+        (
+            "where_we_got_lucky",
+            "Where we got lucky",
+            K.TEXT,
+            "What could have made this worse, and did not only by chance.",
+        ),
+        (
+            "lessons_learned",
+            "Lessons learned",
+            K.TEXT,
+            "What we now know, and what we will do about it (see the action items).",
+        ),
     )
 )
 

@@ -61,7 +61,11 @@ async def highlight_event(
         event = await TimelineEvent.filter(id=event_id, incident_id=incident_id).using_db(outbox.connection).first()
         if event is None:
             raise NotFound("No such event on this postmortem's incident", field="eventId")
-        entry = await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id, event_id=event.id).using_db(outbox.connection).first()
+        entry = (
+            await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id, event_id=event.id)
+            .using_db(outbox.connection)
+            .first()
+        )
         changes = Changes()
         if entry is None:
             entry = await PostmortemTimelineEntry.create(

@@ -5,8 +5,8 @@ events never name another incident the reader may not see."""
 from __future__ import annotations
 
 from app.identity.models import User
-from app.ids import to_global_id
 from app.identity.policy import Principal
+from app.ids import to_global_id
 from app.incidents import queries as incident_queries
 from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
@@ -106,7 +106,10 @@ def texts(postmortem: Postmortem, entries: list[queries.CuratedEntry]) -> list[t
     found += [(s["key"], s.get("body", "")) for s in postmortem.sections]
     for index, why in enumerate(postmortem.whys):
         found += [(f"whys[{index}].question", why["question"]), (f"whys[{index}].answer", why["answer"])]
-    found += [(f"contributingFactors[{i}].description", f["description"]) for i, f in enumerate(postmortem.contributing_factors)]
+    found += [
+        (f"contributingFactors[{i}].description", f["description"])
+        for i, f in enumerate(postmortem.contributing_factors)
+    ]
     for curated in entries:
         gid = to_global_id("PostmortemTimelineEntry", curated.entry.id)
         if curated.event is None:

@@ -43,7 +43,11 @@ async def closing_needs_published_postmortem(change: hooks.StatusChange) -> None
     incident = change.incident
     if change.target is not IncidentStatus.CLOSED or Severity(incident.severity) not in _required:
         return
-    status = await Postmortem.filter(incident_id=incident.id).using_db(change.outbox.connection).values_list("status", flat=True)
+    status = (
+        await Postmortem.filter(incident_id=incident.id)
+        .using_db(change.outbox.connection)
+        .values_list("status", flat=True)
+    )
     if status and status[0] == PostmortemStatus.PUBLISHED:
         return
     state = f"its postmortem is {PostmortemStatus(status[0]).value}" if status else "it has no postmortem"

@@ -167,7 +167,12 @@ def analyze(
     for section, text in texts:
         if not text:
             continue
-        candidates = [(m.start(), m.end(), rule) for rule, pattern in compiled for m in pattern.finditer(text) if m.end() > m.start()]
+        candidates = [
+            (m.start(), m.end(), rule)
+            for rule, pattern in compiled
+            for m in pattern.finditer(text)
+            if m.end() > m.start()
+        ]
         candidates.sort(key=lambda c: (c[0], -c[1]))
         end_of_last = -1
         for start, end, rule in candidates:

@@ -73,9 +73,7 @@ class Approval:
 def counting_approvals(approvals: Iterable[Approval], *, author_ids: Iterable[int], content_version: int) -> list[int]:
     """Reviewers whose approval counts: given on the current content, by someone who is not an author."""
     authors = set(author_ids)
-    return [
-        a.reviewer_id for a in approvals if a.content_version == content_version and a.reviewer_id not in authors
-    ]
+    return [a.reviewer_id for a in approvals if a.content_version == content_version and a.reviewer_id not in authors]
 
 
 @dataclass(frozen=True)
@@ -99,9 +97,16 @@ def publish_blockers(
     if incident_open:
         blockers.append(Blocker("postmortemId", "the incident is still open; resolve it first"))
     if not approvers:
-        blockers.append(Blocker("postmortemId", "it needs an approval of its current content by a reviewer who is not an author"))
+        blockers.append(
+            Blocker("postmortemId", "it needs an approval of its current content by a reviewer who is not an author")
+        )
     if action_items == 0 and not no_action_items_reason.strip():
-        blockers.append(Blocker("noActionItemsReason", "it needs at least one action item, or a reason why there are none (noActionItemsReason)"))
+        blockers.append(
+            Blocker(
+                "noActionItemsReason",
+                "it needs at least one action item, or a reason why there are none (noActionItemsReason)",
+            )
+        )
     return blockers
 
 

@@ -6,7 +6,7 @@ have their pipes escaped."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from app.postmortems.enums import SectionKind
 from app.postmortems.metrics import KeyTimes, humanize
@@ -78,7 +78,7 @@ class Document:
 
 
 def when(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def cell(value: str) -> str:
@@ -187,7 +187,10 @@ def _action_items(doc: Document) -> list[str]:
     if not doc.action_items:
         reason = doc.no_action_items_reason.strip()
         return [*out, f"No action items: {reason}" if reason else "_No action items yet._", ""]
-    out += ["| Priority | Action | Kind | Owner | Due | Status | Tracking |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    out += [
+        "| Priority | Action | Kind | Owner | Due | Status | Tracking |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for item in doc.action_items:
         due = item.due_date.isoformat() if item.due_date else "—"
         if item.overdue:

@@ -204,4 +204,9 @@ class ActionItem(Model):
 
     class Meta:
         table = "action_items"
-        indexes = (("incident_id", "due_date"), ("owner_id", "status"), ("status", "due_date"), ("postmortem_id", "due_date"))
+        indexes = (
+            ("incident_id", "due_date"),
+            ("owner_id", "status"),
+            ("status", "due_date"),
+            ("postmortem_id", "due_date"),
+        )

@@ -66,7 +66,9 @@ def _conditions(principal: Principal, flt: PostmortemFilter | None) -> list[Q]:
     if flt.author_id is not None:
         conditions.append(Q(id__in=Subquery(PostmortemAuthor.filter(user_id=flt.author_id).values("postmortem_id"))))
     if flt.reviewer_id is not None:
-        conditions.append(Q(id__in=Subquery(PostmortemReviewer.filter(user_id=flt.reviewer_id).values("postmortem_id"))))
+        conditions.append(
+            Q(id__in=Subquery(PostmortemReviewer.filter(user_id=flt.reviewer_id).values("postmortem_id")))
+        )
     return conditions
 
 
@@ -88,7 +90,11 @@ async def count_postmortems(principal: Principal, flt: PostmortemFilter | None) 
 
 
 async def authors_by_postmortem(postmortem_ids: Sequence[int]) -> dict[int, list[int]]:
-    rows = await PostmortemAuthor.filter(postmortem_id__in=list(postmortem_ids)).order_by("id").values_list("postmortem_id", "user_id")
+    rows = (
+        await PostmortemAuthor.filter(postmortem_id__in=list(postmortem_ids))
+        .order_by("id")
+        .values_list("postmortem_id", "user_id")
+    )
     grouped: dict[int, list[int]] = defaultdict(list)
     for postmortem_id, user_id in rows:
         grouped[postmortem_id].append(user_id)
@@ -119,7 +125,9 @@ async def timeline_by_postmortem(postmortem_ids: Sequence[int]) -> dict[int, lis
     return grouped
 
 
-async def revisions_page(postmortem_id: int, *, first: int | None, after: str | None) -> tuple[Page[PostmortemRevision], int]:
+async def revisions_page(
+    postmortem_id: int, *, first: int | None, after: str | None
+) -> tuple[Page[PostmortemRevision], int]:
     """Newest first, and how many there are."""
     size = page_size(first, default=50)
     query = PostmortemRevision.filter(postmortem_id=postmortem_id)

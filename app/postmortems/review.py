@@ -14,11 +14,10 @@ from app.errors import Forbidden, InvalidTransition, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import timeline
+from app.incidents import store, timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus, is_open
 from app.incidents.models import Incident
-from app.incidents import store
 from app.postmortems import lifecycle
 from app.postmortems.common import (
     PolicyRefused,
@@ -47,7 +46,9 @@ class _Step:
 
 
 @contextlib.asynccontextmanager
-async def _review(actor: Principal, postmortem_id: int, step: Step | None, expected_version: int | None) -> AsyncIterator[_Step]:
+async def _review(
+    actor: Principal, postmortem_id: int, step: Step | None, expected_version: int | None
+) -> AsyncIterator[_Step]:
     """One review step's transaction: the incident and the postmortem locked (in that order, as
     everywhere), the version checked and the move planned (`step` None: no status change)."""
     require(actor, Action.RESPOND)
@@ -86,7 +87,9 @@ async def _finish(step: _Step, actor: Principal, kind: TimelineKind, message: st
 
 async def _people(step: _Step) -> tuple[list[int], list[PostmortemReviewer]]:
     conn = step.outbox.connection
-    authors = list(await PostmortemAuthor.filter(postmortem_id=step.postmortem.id).using_db(conn).values_list("user_id", flat=True))
+    authors = list(
+        await PostmortemAuthor.filter(postmortem_id=step.postmortem.id).using_db(conn).values_list("user_id", flat=True)
+    )
     reviewers = list(await PostmortemReviewer.filter(postmortem_id=step.postmortem.id).using_db(conn).order_by("id"))
     return authors, reviewers
 
@@ -114,13 +117,18 @@ async def submit(
     return step.postmortem
 
 
-async def approve(*, actor: Principal, postmortem_id: int, comment: str = "", expected_version: int | None = None) -> Postmortem:
+async def approve(
+    *, actor: Principal, postmortem_id: int, comment: str = "", expected_version: int | None = None
+) -> Postmortem:
     """A reviewer approves the current content (an edit after it makes it no longer count)."""
     comment = multi_line(comment, field="comment", max_length=COMMENT_MAX).strip()
     async with _review(actor, postmortem_id, None, expected_version) as step:
         postmortem = step.postmortem
         if postmortem.status is not PostmortemStatus.IN_REVIEW:
-            raise InvalidTransition(f"Only a postmortem IN_REVIEW can be approved; this one is {postmortem.status.value}", field="postmortemId")
+            raise InvalidTransition(
+                f"Only a postmortem IN_REVIEW can be approved; this one is {postmortem.status.value}",
+                field="postmortemId",
+            )
         authors, reviewers = await _people(step)
         mine = next((r for r in reviewers if r.user_id == actor.user_id), None)
         if mine is None:
@@ -130,30 +138,42 @@ async def approve(*, actor: Principal, postmortem_id: int, comment: str = "", ex
         mine.approved_at = clock.now()
         mine.approved_content_version = postmortem.content_version
         mine.comment = comment
-        await mine.save(update_fields=["approved_at", "approved_content_version", "comment"], using_db=step.outbox.connection)
+        await mine.save(
+            update_fields=["approved_at", "approved_content_version", "comment"], using_db=step.outbox.connection
+        )
         await _finish(step, actor, TimelineKind.POSTMORTEM_APPROVED, comment or "Postmortem approved", comment=comment)
     return step.postmortem
 
 
-async def return_to_draft(*, actor: Principal, postmortem_id: int, reason: str = "", expected_version: int | None = None) -> Postmortem:
+async def return_to_draft(
+    *, actor: Principal, postmortem_id: int, reason: str = "", expected_version: int | None = None
+) -> Postmortem:
     """IN_REVIEW → DRAFT: changes requested, or the review withdrawn."""
     reason = multi_line(reason, field="reason", max_length=COMMENT_MAX).strip()
     async with _review(actor, postmortem_id, Step.RETURN, expected_version) as step:
         step.postmortem.status = step.target
-        await _finish(step, actor, TimelineKind.POSTMORTEM_RETURNED, reason or "Postmortem returned to draft", reason=reason)
+        await _finish(
+            step, actor, TimelineKind.POSTMORTEM_RETURNED, reason or "Postmortem returned to draft", reason=reason
+        )
     return step.postmortem
 
 
 async def blockers(postmortem: Postmortem, *, connection: BaseDBAsyncClient | None = None) -> list[lifecycle.Blocker]:
     """Why `postmortem` cannot be published now (empty: it can)."""
     status = await Incident.filter(id=postmortem.incident_id).using_db(connection).values_list("status", flat=True)
-    authors = await PostmortemAuthor.filter(postmortem_id=postmortem.id).using_db(connection).values_list("user_id", flat=True)
+    authors = (
+        await PostmortemAuthor.filter(postmortem_id=postmortem.id)
+        .using_db(connection)
+        .values_list("user_id", flat=True)
+    )
     reviewers = await PostmortemReviewer.filter(postmortem_id=postmortem.id).using_db(connection)
     items = await ActionItem.filter(postmortem_id=postmortem.id).using_db(connection).count()
     approvals = [lifecycle.Approval(r.user_id, r.approved_content_version) for r in reviewers]
     return lifecycle.publish_blockers(
         status=PostmortemStatus(postmortem.status),
-        approvers=lifecycle.counting_approvals(approvals, author_ids=authors, content_version=postmortem.content_version),
+        approvers=lifecycle.counting_approvals(
+            approvals, author_ids=authors, content_version=postmortem.content_version
+        ),
         action_items=items,
         no_action_items_reason=postmortem.no_action_items_reason,
         incident_open=bool(status) and is_open(IncidentStatus(status[0])),
@@ -175,7 +195,9 @@ async def publish(*, actor: Principal, postmortem_id: int, expected_version: int
     return step.postmortem
 
 
-async def reopen(*, actor: Principal, postmortem_id: int, reason: str = "", expected_version: int | None = None) -> Postmortem:
+async def reopen(
+    *, actor: Principal, postmortem_id: int, reason: str = "", expected_version: int | None = None
+) -> Postmortem:
     """PUBLISHED → DRAFT so the content can change again; earlier approvals no longer count."""
     reason = multi_line(reason, field="reason", max_length=COMMENT_MAX).strip()
     async with _review(actor, postmortem_id, Step.REOPEN, expected_version) as step:
@@ -189,7 +211,12 @@ async def reopen(*, actor: Principal, postmortem_id: int, reason: str = "", expe
 
 
 async def move(
-    *, actor: Principal, postmortem_id: int, status: PostmortemStatus, message: str = "", expected_version: int | None = None
+    *,
+    actor: Principal,
+    postmortem_id: int,
+    status: PostmortemStatus,
+    message: str = "",
+    expected_version: int | None = None,
 ) -> Postmortem:
     """Move to `status` by the one step that leads there (submit, return, publish or reopen),
     with that step's rules; `message` is the reason given to return or reopen."""

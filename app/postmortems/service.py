@@ -15,11 +15,10 @@ from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.incidents import timeline
+from app.incidents import store, timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus
 from app.incidents.models import Incident, TimelineEvent
-from app.incidents import store
 from app.postmortems import content
 from app.postmortems.common import (
     UNSET,
@@ -98,7 +97,9 @@ async def update_template(
     """Admin: change a template. Postmortems already started keep the sections they copied."""
     require(actor, Action.ADMIN)
     async with unit_of_work() as outbox:
-        template = await PostmortemTemplate.filter(id=template_id).using_db(outbox.connection).select_for_update().first()
+        template = (
+            await PostmortemTemplate.filter(id=template_id).using_db(outbox.connection).select_for_update().first()
+        )
         if template is None:
             raise NotFound("Template not found", field="templateId")
         if name not in (UNSET, None):
@@ -149,7 +150,9 @@ async def create_postmortem(*, actor: Principal, incident_id: int, template_id: 
     async with unit_of_work() as outbox:
         incident = await store.locked(outbox, incident_id, actor)
         if incident.status in (IncidentStatus.DECLINED, IncidentStatus.MERGED):
-            raise InvalidTransition(f"{incident.reference} is {incident.status.value}: it gets no postmortem", field="incidentId")
+            raise InvalidTransition(
+                f"{incident.reference} is {incident.status.value}: it gets no postmortem", field="incidentId"
+            )
         if await Postmortem.filter(incident_id=incident.id).using_db(outbox.connection).exists():
             raise Conflict(f"{incident.reference} already has a postmortem", field="incidentId")
         if template_id is None:
@@ -163,7 +166,9 @@ async def create_postmortem(*, actor: Principal, incident_id: int, template_id: 
     return postmortem
 
 
-async def open_postmortem(outbox: Outbox, incident: Incident, *, actor_id: int | None, template: PostmortemTemplate) -> Postmortem:
+async def open_postmortem(
+    outbox: Outbox, incident: Incident, *, actor_id: int | None, template: PostmortemTemplate
+) -> Postmortem:
     """Create the postmortem inside the caller's transaction (the incident row locked): its
     creator is its first author, its timeline starts with the incident's key events, and the
     incident's timeline records it. The caller saves the incident."""
@@ -182,10 +187,20 @@ async def open_postmortem(outbox: Outbox, incident: Incident, *, actor_id: int |
     )
     if actor_id is not None:
         await PostmortemAuthor.create(postmortem_id=postmortem.id, user_id=actor_id, added_at=now, using_db=conn)
-    events = await TimelineEvent.filter(incident_id=incident.id, kind__in=[k.value for k in KEY_EVENT_KINDS]).using_db(conn).order_by("sequence")
+    events = (
+        await TimelineEvent.filter(incident_id=incident.id, kind__in=[k.value for k in KEY_EVENT_KINDS])
+        .using_db(conn)
+        .order_by("sequence")
+    )
     await PostmortemTimelineEntry.bulk_create(
         [
-            PostmortemTimelineEntry(postmortem_id=postmortem.id, event_id=e.id, occurred_at=e.occurred_at, created_by_id=actor_id, created_at=now)
+            PostmortemTimelineEntry(
+                postmortem_id=postmortem.id,
+                event_id=e.id,
+                occurred_at=e.occurred_at,
+                created_by_id=actor_id,
+                created_at=now,
+            )
             for e in events
         ],
         using_db=conn,
@@ -196,7 +211,10 @@ async def open_postmortem(outbox: Outbox, incident: Incident, *, actor_id: int |
         TimelineKind.POSTMORTEM_CREATED,
         actor_id=actor_id,
         message=f"Postmortem started from the template {template.name}",
-        data={"postmortemId": to_global_id("Postmortem", postmortem.id), "templateId": to_global_id("PostmortemTemplate", template.id)},
+        data={
+            "postmortemId": to_global_id("Postmortem", postmortem.id),
+            "templateId": to_global_id("PostmortemTemplate", template.id),
+        },
         incident_changed=False,
     )
     return postmortem
@@ -299,26 +317,53 @@ async def _replace_people(
     changes: Changes,
 ) -> None:
     conn = outbox.connection
-    current_authors = list(await PostmortemAuthor.filter(postmortem_id=postmortem.id).using_db(conn).order_by("id").values_list("user_id", flat=True))
-    current_reviewers = list(await PostmortemReviewer.filter(postmortem_id=postmortem.id).using_db(conn).order_by("id").values_list("user_id", flat=True))
+    current_authors = list(
+        await PostmortemAuthor.filter(postmortem_id=postmortem.id)
+        .using_db(conn)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
+    current_reviewers = list(
+        await PostmortemReviewer.filter(postmortem_id=postmortem.id)
+        .using_db(conn)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+    )
     new_authors = authors if authors is not None else current_authors
     new_reviewers = reviewers if reviewers is not None else current_reviewers
     both = set(new_authors) & set(new_reviewers)
     if both:
         raise ValidationFailed(
-            "An author cannot review their own postmortem", field="reviewerIds" if reviewers is not None else "authorIds"
+            "An author cannot review their own postmortem",
+            field="reviewerIds" if reviewers is not None else "authorIds",
         )
     now = clock.now()
     if set(new_authors) != set(current_authors):
-        await PostmortemAuthor.filter(postmortem_id=postmortem.id, user_id__in=list(set(current_authors) - set(new_authors))).using_db(conn).delete()
+        await (
+            PostmortemAuthor.filter(
+                postmortem_id=postmortem.id, user_id__in=list(set(current_authors) - set(new_authors))
+            )
+            .using_db(conn)
+            .delete()
+        )
         await PostmortemAuthor.bulk_create(
-            [PostmortemAuthor(postmortem_id=postmortem.id, user_id=u, added_at=now) for u in new_authors if u not in current_authors],
+            [
+                PostmortemAuthor(postmortem_id=postmortem.id, user_id=u, added_at=now)
+                for u in new_authors
+                if u not in current_authors
+            ],
             using_db=conn,
         )
         changes.record("authors", user_gids(current_authors), user_gids(new_authors), content=False)
     if set(new_reviewers) != set(current_reviewers):
         await add_reviewers(outbox, postmortem, [u for u in new_reviewers if u not in current_reviewers])
-        await PostmortemReviewer.filter(postmortem_id=postmortem.id, user_id__in=list(set(current_reviewers) - set(new_reviewers))).using_db(conn).delete()
+        await (
+            PostmortemReviewer.filter(
+                postmortem_id=postmortem.id, user_id__in=list(set(current_reviewers) - set(new_reviewers))
+            )
+            .using_db(conn)
+            .delete()
+        )
         changes.record("reviewers", user_gids(current_reviewers), user_gids(new_reviewers), content=False)
 
 

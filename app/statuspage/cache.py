@@ -24,7 +24,6 @@ from app.statuspage import queries
 from app.statuspage.models import PageState
 from app.statuspage.views import PageConfig, Snapshot
 
-
 TOPIC = "statuspage"
 T = TypeVar("T")
 

@@ -54,13 +54,22 @@ async def _component_ids(component_ids: Sequence[int]) -> list[int]:
 
 async def _add_update(outbox: Outbox, maintenance: Maintenance, status: MS, message: str, actor_id: int | None) -> None:
     await MaintenanceUpdate.create(
-        maintenance_id=maintenance.id, status=status, message=message, author_id=actor_id, created_at=clock.now(),
+        maintenance_id=maintenance.id,
+        status=status,
+        message=message,
+        author_id=actor_id,
+        created_at=clock.now(),
         using_db=outbox.connection,
     )
 
 
 async def schedule_maintenance(
-    *, actor: Principal, title: str, message: str, component_ids: Sequence[int], scheduled_for: datetime,
+    *,
+    actor: Principal,
+    title: str,
+    message: str,
+    component_ids: Sequence[int],
+    scheduled_for: datetime,
     scheduled_until: datetime,
 ) -> Maintenance:
     """Announce a maintenance window; its components show UNDER_MAINTENANCE while it runs."""
@@ -76,15 +85,22 @@ async def schedule_maintenance(
     components = await _component_ids(component_ids)
     async with public_change() as change:
         maintenance = await Maintenance.create(
-            title=title, scheduled_for=start, scheduled_until=end, created_by_id=actor.user_id, created_at=now,
-            updated_at=now, using_db=change.outbox.connection,
+            title=title,
+            scheduled_for=start,
+            scheduled_until=end,
+            created_by_id=actor.user_id,
+            created_at=now,
+            updated_at=now,
+            using_db=change.outbox.connection,
         )
         if components:
             await MaintenanceComponent.bulk_create(
                 [MaintenanceComponent(maintenance_id=maintenance.id, component_id=c) for c in components],
                 using_db=change.outbox.connection,
             )
-        await _add_update(change.outbox, maintenance, rules.maintenance_status(times_of(maintenance), now), message, actor.user_id)
+        await _add_update(
+            change.outbox, maintenance, rules.maintenance_status(times_of(maintenance), now), message, actor.user_id
+        )
     return maintenance
 
 
@@ -101,8 +117,13 @@ def _require_open(status: MS) -> None:
 
 
 async def update_maintenance(
-    *, actor: Principal, maintenance_id: int, title: str | None = UNSET, component_ids: Sequence[int] | None = UNSET,
-    scheduled_for: datetime | None = UNSET, scheduled_until: datetime | None = UNSET,
+    *,
+    actor: Principal,
+    maintenance_id: int,
+    title: str | None = UNSET,
+    component_ids: Sequence[int] | None = UNSET,
+    scheduled_for: datetime | None = UNSET,
+    scheduled_until: datetime | None = UNSET,
 ) -> Maintenance:
     """Edit a maintenance that has not ended. Only the future can move: the start and the
     components while it is SCHEDULED, the end until it is over."""
@@ -126,13 +147,21 @@ async def update_maintenance(
             end = _aware(scheduled_until, "scheduledUntil")
         _check_window(start, end, now)
         if components is not UNSET:
-            current = await MaintenanceComponent.filter(maintenance_id=maintenance.id).using_db(
-                change.outbox.connection
-            ).values_list("component_id", flat=True)
+            current = (
+                await MaintenanceComponent.filter(maintenance_id=maintenance.id)
+                .using_db(change.outbox.connection)
+                .values_list("component_id", flat=True)
+            )
             if set(current) != set(components):
                 if status is not MS.SCHEDULED:
-                    raise InvalidTransition("The maintenance has started: its components cannot change", field="componentIds")
-                await MaintenanceComponent.filter(maintenance_id=maintenance.id).using_db(change.outbox.connection).delete()
+                    raise InvalidTransition(
+                        "The maintenance has started: its components cannot change", field="componentIds"
+                    )
+                await (
+                    MaintenanceComponent.filter(maintenance_id=maintenance.id)
+                    .using_db(change.outbox.connection)
+                    .delete()
+                )
                 await MaintenanceComponent.bulk_create(
                     [MaintenanceComponent(maintenance_id=maintenance.id, component_id=c) for c in components],
                     using_db=change.outbox.connection,
@@ -167,9 +196,7 @@ async def post_maintenance_update(
         _require_open(current)
         target = status or current
         if target not in _MOVES[current]:
-            raise InvalidTransition(
-                f"A {current.value} maintenance cannot become {target.value}", field="status"
-            )
+            raise InvalidTransition(f"A {current.value} maintenance cannot become {target.value}", field="status")
         now = clock.now()
         if target is MS.IN_PROGRESS and current is MS.SCHEDULED:
             maintenance.started_at = now
@@ -200,5 +227,11 @@ async def cancel_maintenance(*, actor: Principal, maintenance_id: int, message: 
         maintenance.updated_at = now
         await maintenance.save(using_db=change.outbox.connection)
         result = rules.maintenance_status(times_of(maintenance), now)
-        await _add_update(change.outbox, maintenance, result, message.strip() and message or _DEFAULT_MESSAGES[MS.CANCELLED], actor.user_id)
+        await _add_update(
+            change.outbox,
+            maintenance,
+            result,
+            message.strip() and message or _DEFAULT_MESSAGES[MS.CANCELLED],
+            actor.user_id,
+        )
     return maintenance

@@ -62,7 +62,9 @@ async def maintenance_views(rows: Sequence[Maintenance], now: datetime) -> list[
         links[link.maintenance_id].append(link.component_id)
     updates: dict[int, list[MaintenanceUpdateView]] = defaultdict(list)
     for u in await MaintenanceUpdate.filter(maintenance_id__in=ids).order_by("-created_at", "-id"):
-        updates[u.maintenance_id].append(MaintenanceUpdateView(u.id, MaintenanceStatus(u.status), u.message, u.created_at))
+        updates[u.maintenance_id].append(
+            MaintenanceUpdateView(u.id, MaintenanceStatus(u.status), u.message, u.created_at)
+        )
     views = []
     for m in rows:
         times = times_of(m)
@@ -178,7 +180,9 @@ async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
         mine = changes[c.id]
         start = max(window_start, c.created_at)
         initial = ComponentStatus(mine[0].from_status or mine[0].to_status) if mine else ComponentStatus(c.status)
-        intervals = uptime.effective_intervals(start, initial, [(x.at, ComponentStatus(x.to_status)) for x in mine], windows[c.id], now)
+        intervals = uptime.effective_intervals(
+            start, initial, [(x.at, ComponentStatus(x.to_status)) for x in mine], windows[c.id], now
+        )
         daily = uptime.daily(intervals, days, tz)
         percentage = uptime.overall(daily)
         in_window = any(a <= now < b for a, b in windows[c.id])
@@ -217,7 +221,11 @@ async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
     overrides = {row.id: row.impact_override for row in await PublicIncident.filter(id__in=[i.id for i in incidents])}
     overall = rules.overall(
         (v.status for v in component_views),
-        (rules.current_impact(overrides.get(i.id), [shown[c] for c in i.component_ids if c in shown]) for i in incidents if i.unresolved),
+        (
+            rules.current_impact(overrides.get(i.id), [shown[c] for c in i.component_ids if c in shown])
+            for i in incidents
+            if i.unresolved
+        ),
         maintenance_active=any(m.active for m in maintenances),
     )
     state = await PageState.get_or_none(id=1)

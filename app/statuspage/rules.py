@@ -80,11 +80,15 @@ def _from_components(statuses: list[ComponentStatus]) -> Overall:
         return Overall(Indicator.MINOR, "Minor Service Outage")
     degraded = statuses.count(ComponentStatus.DEGRADED_PERFORMANCE)
     if degraded:
-        return Overall(Indicator.MINOR, "Degraded System Service" if degraded == total else "Partially Degraded Service")
+        return Overall(
+            Indicator.MINOR, "Degraded System Service" if degraded == total else "Partially Degraded Service"
+        )
     return Overall(Indicator.NONE, ALL_OPERATIONAL)
 
 
-def overall(component_statuses: Iterable[ComponentStatus], incident_impacts: Iterable[Impact], *, maintenance_active: bool) -> Overall:
+def overall(
+    component_statuses: Iterable[ComponentStatus], incident_impacts: Iterable[Impact], *, maintenance_active: bool
+) -> Overall:
     """The page's indicator: the worse of what the components show and the impact of the
     unresolved public incidents; the description names the worse of the two."""
     statuses = list(component_statuses)

@@ -54,13 +54,22 @@ async def create_group(*, actor: Principal, name: str, description: str = "", po
     async with public_change() as change:
         now = clock.now()
         return await ComponentGroup.create(
-            name=name, description=description, position=_position(position), created_at=now, updated_at=now,
+            name=name,
+            description=description,
+            position=_position(position),
+            created_at=now,
+            updated_at=now,
             using_db=change.outbox.connection,
         )
 
 
 async def update_group(
-    *, actor: Principal, group_id: int, name: str | None = UNSET, description: str | None = UNSET, position: int | None = UNSET
+    *,
+    actor: Principal,
+    group_id: int,
+    name: str | None = UNSET,
+    description: str | None = UNSET,
+    position: int | None = UNSET,
 ) -> ComponentGroup:
     """Rename, describe or move a group; omitted fields stay."""
     require(actor, Action.ADMIN)
@@ -88,18 +97,36 @@ async def delete_group(*, actor: Principal, group_id: int) -> None:
 
 
 async def _record(
-    outbox: Outbox, component: Component, to: ComponentStatus, *, previous: ComponentStatus | None,
-    actor_id: int | None, incident_id: int | None = None, status_update_id: int | None = None,
+    outbox: Outbox,
+    component: Component,
+    to: ComponentStatus,
+    *,
+    previous: ComponentStatus | None,
+    actor_id: int | None,
+    incident_id: int | None = None,
+    status_update_id: int | None = None,
 ) -> None:
     await ComponentStatusChange.create(
-        component_id=component.id, at=component.updated_at, from_status=previous, to_status=to,
-        incident_id=incident_id, status_update_id=status_update_id, actor_id=actor_id, using_db=outbox.connection,
+        component_id=component.id,
+        at=component.updated_at,
+        from_status=previous,
+        to_status=to,
+        incident_id=incident_id,
+        status_update_id=status_update_id,
+        actor_id=actor_id,
+        using_db=outbox.connection,
     )
 
 
 async def create_component(
-    *, actor: Principal, name: str, description: str = "", group_id: int | None = None, position: int = 0,
-    service_id: int | None = None, status: ComponentStatus = ComponentStatus.OPERATIONAL,
+    *,
+    actor: Principal,
+    name: str,
+    description: str = "",
+    group_id: int | None = None,
+    position: int = 0,
+    service_id: int | None = None,
+    status: ComponentStatus = ComponentStatus.OPERATIONAL,
 ) -> Component:
     """Add a component to the page; its first status is the start of its history."""
     require(actor, Action.ADMIN)
@@ -110,16 +137,29 @@ async def create_component(
     async with public_change() as change:
         now = clock.now()
         component = await Component.create(
-            name=name, description=description, group_id=group_id, position=_position(position),
-            service_id=service_id, status=status, created_at=now, updated_at=now, using_db=change.outbox.connection,
+            name=name,
+            description=description,
+            group_id=group_id,
+            position=_position(position),
+            service_id=service_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+            using_db=change.outbox.connection,
         )
         await _record(change.outbox, component, status, previous=None, actor_id=actor.user_id)
     return component
 
 
 async def update_component(
-    *, actor: Principal, component_id: int, name: str | None = UNSET, description: str | None = UNSET,
-    group_id: int | None = UNSET, position: int | None = UNSET, service_id: int | None = UNSET,
+    *,
+    actor: Principal,
+    component_id: int,
+    name: str | None = UNSET,
+    description: str | None = UNSET,
+    group_id: int | None = UNSET,
+    position: int | None = UNSET,
+    service_id: int | None = UNSET,
 ) -> Component:
     """Edit a component's name, description, group, position or service; omitted fields stay."""
     require(actor, Action.ADMIN)
@@ -185,8 +225,14 @@ def _impacts(component_impacts: Sequence[tuple[int, ComponentStatus]]) -> dict[i
 
 
 async def post_status_update(
-    *, actor: Principal, incident_id: int, message: str, audience: Audience, public_status: PublicStatus | None = None,
-    component_impacts: Sequence[tuple[int, ComponentStatus]] = (), public_title: str | None = None,
+    *,
+    actor: Principal,
+    incident_id: int,
+    message: str,
+    audience: Audience,
+    public_status: PublicStatus | None = None,
+    component_impacts: Sequence[tuple[int, ComponentStatus]] = (),
+    public_title: str | None = None,
     impact: Impact | None = None,
 ) -> StatusUpdate:
     """Post an update on an incident. A PUBLIC one puts the incident on the status page (with
@@ -223,22 +269,42 @@ async def post_status_update(
             title_changed = await _publish(outbox, public, incident, status, public_title, impact, impacts, now)
             public_status = status
         event = await timeline.append(
-            outbox, incident, TimelineKind.STATUS_UPDATE, actor_id=actor.user_id, message=message,
+            outbox,
+            incident,
+            TimelineKind.STATUS_UPDATE,
+            actor_id=actor.user_id,
+            message=message,
             data={
                 "audience": audience.value,
                 "publicStatus": public_status.value if public_status else None,
-                "componentImpacts": [{**i, "componentId": to_global_id("StatusComponent", i["componentId"])} for i in impacts],
+                "componentImpacts": [
+                    {**i, "componentId": to_global_id("StatusComponent", i["componentId"])} for i in impacts
+                ],
                 **({"publicTitle": public_title} if title_changed else {}),
             },
             incident_changed=title_changed,
         )
         update = await StatusUpdate.create(
-            incident_id=incident.id, audience=audience, public_status=public_status, message=message, impacts=impacts,
-            author_id=actor.user_id, timeline_sequence=event.sequence, created_at=now, using_db=outbox.connection,
+            incident_id=incident.id,
+            audience=audience,
+            public_status=public_status,
+            message=message,
+            impacts=impacts,
+            author_id=actor.user_id,
+            timeline_sequence=event.sequence,
+            created_at=now,
+            using_db=outbox.connection,
         )
         for component, previous in touched:
-            await _record(outbox, component, ComponentStatus(component.status), previous=previous,
-                          actor_id=actor.user_id, incident_id=incident.id, status_update_id=update.id)
+            await _record(
+                outbox,
+                component,
+                ComponentStatus(component.status),
+                previous=previous,
+                actor_id=actor.user_id,
+                incident_id=incident.id,
+                status_update_id=update.id,
+            )
         await save(outbox, incident, [])
     return update
 
@@ -251,7 +317,9 @@ async def _set_by(outbox: Outbox, incident_id: int, *, exclude: Any) -> list[int
     for component_id in broken:
         if component_id in exclude:
             continue
-        last = await ComponentStatusChange.filter(component_id=component_id).using_db(conn).order_by("-at", "-id").first()
+        last = (
+            await ComponentStatusChange.filter(component_id=component_id).using_db(conn).order_by("-at", "-id").first()
+        )
         if last is not None and last.incident_id == incident_id:
             found.append(component_id)
     return found
@@ -271,7 +339,9 @@ async def _apply(
     for component_id, status in wanted.items():
         component = by_id[component_id]
         previous = ComponentStatus(component.status)
-        impacts.append({"componentId": component.id, "name": component.name, "from": previous.value, "to": status.value})
+        impacts.append(
+            {"componentId": component.id, "name": component.name, "from": previous.value, "to": status.value}
+        )
         if previous is not status:
             component.status = status
             component.updated_at = now
@@ -281,8 +351,14 @@ async def _apply(
 
 
 async def _publish(
-    outbox: Outbox, public: PublicIncident | None, incident: Any, status: PublicStatus, title: str | None,
-    impact: Impact | None, impacts: list[dict[str, Any]], now: Any,
+    outbox: Outbox,
+    public: PublicIncident | None,
+    incident: Any,
+    status: PublicStatus,
+    title: str | None,
+    impact: Impact | None,
+    impacts: list[dict[str, Any]],
+    now: Any,
 ) -> bool:
     """Bring the incident's public face up to date; True when its public title changed."""
     if public is None:
@@ -332,7 +408,11 @@ async def set_public_title(*, actor: Principal, incident_id: int, public_title: 
         public.updated_at = now
         await public.save(using_db=outbox.connection)
         await timeline.append(
-            outbox, incident, TimelineKind.FIELD_CHANGED, actor_id=actor.user_id, message="Updated publicTitle",
+            outbox,
+            incident,
+            TimelineKind.FIELD_CHANGED,
+            actor_id=actor.user_id,
+            message="Updated publicTitle",
             data={"changes": {"publicTitle": {"from": previous or None, "to": public_title}}},
         )
         await save(outbox, incident, [])

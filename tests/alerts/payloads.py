@@ -21,7 +21,13 @@ def am_alert(
     summary: str | None = "5xx ratio above 5% on api-1",
     extra_labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    labels = {"alertname": name, "instance": instance, "job": "api", **({"severity": severity} if severity else {}), **(extra_labels or {})}
+    labels = {
+        "alertname": name,
+        "instance": instance,
+        "job": "api",
+        **({"severity": severity} if severity else {}),
+        **(extra_labels or {}),
+    }
     alert: dict[str, Any] = {
         "status": status,
         "labels": labels,
@@ -39,7 +45,9 @@ def am_alert(
     return alert
 
 
-def alertmanager(alerts: list[dict[str, Any]], *, truncated: int = 0, group_labels: dict[str, str] | None = None) -> dict[str, Any]:
+def alertmanager(
+    alerts: list[dict[str, Any]], *, truncated: int = 0, group_labels: dict[str, str] | None = None
+) -> dict[str, Any]:
     firing = any(a["status"] == "firing" for a in alerts)
     common = dict(alerts[0]["labels"]) if alerts else {}
     for alert in alerts[1:]:
@@ -50,7 +58,9 @@ def alertmanager(alerts: list[dict[str, Any]], *, truncated: int = 0, group_labe
         "truncatedAlerts": truncated,
         "status": "firing" if firing else "resolved",
         "receiver": "firebreak",
-        "groupLabels": group_labels if group_labels is not None else {"alertname": alerts[0]["labels"]["alertname"] if alerts else ""},
+        "groupLabels": group_labels
+        if group_labels is not None
+        else {"alertname": alerts[0]["labels"]["alertname"] if alerts else ""},
         "commonLabels": common,
         "commonAnnotations": {},
         "externalURL": "http://alertmanager.example.com:9093",
@@ -130,7 +140,13 @@ def events_v2(
                     "class": "deploy",
                     "custom_details": {"ping time": "1500ms", "load avg": 0.75},
                 },
-                "images": [{"src": "https://www.pagerduty.com/wp-content/uploads/2016/05/pagerduty-logo-green.png", "href": "https://example.com/", "alt": "Example text"}],
+                "images": [
+                    {
+                        "src": "https://www.pagerduty.com/wp-content/uploads/2016/05/pagerduty-logo-green.png",
+                        "href": "https://example.com/",
+                        "alt": "Example text",
+                    }
+                ],
                 "links": [{"href": "https://example.com/", "text": "Link text"}],
                 "client": "Sample Monitoring Service",
                 "client_url": "https://monitoring.service.com",

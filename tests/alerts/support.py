@@ -22,8 +22,12 @@ async def checkout(clean_db: object) -> Service:
     return await catalog.create_service(name="checkout")
 
 
-async def connect(admin: Actor, service: Service, kind: IntegrationKind = IntegrationKind.ALERTMANAGER) -> tuple[IntegrationRef, str]:
-    issued = await integrations.create_integration(actor=admin.principal, service_id=service.id, kind=kind, name=f"{kind.value.lower()} prod")
+async def connect(
+    admin: Actor, service: Service, kind: IntegrationKind = IntegrationKind.ALERTMANAGER
+) -> tuple[IntegrationRef, str]:
+    issued = await integrations.create_integration(
+        actor=admin.principal, service_id=service.id, kind=kind, name=f"{kind.value.lower()} prod"
+    )
     ref = await integrations.authenticate(kind, issued.key)
     assert ref is not None
     return ref, issued.key
@@ -39,4 +43,6 @@ _PARSERS = {
 async def deliver(ref: IntegrationRef, body: dict[str, Any]) -> Outcome:
     """A delivery through the domain, parsed as the HTTP endpoint parses it."""
     parse, source = _PARSERS[IntegrationKind(ref.kind)]
-    return await ingest(actor=INGESTION, service_id=ref.service_id, source=source, delivery=parse(orjson.dumps(body)), integration=ref)
+    return await ingest(
+        actor=INGESTION, service_id=ref.service_id, source=source, delivery=parse(orjson.dumps(body)), integration=ref
+    )

@@ -24,7 +24,9 @@ async def test_the_same_payload_from_many_tasks_ends_in_one_alert_per_key(
 ) -> None:
     _, key = await connect(admin, checkout)
     body = payloads.alertmanager([payloads.am_alert(instance=f"api-{i}", fingerprint=f"ha{i}") for i in range(3)])
-    responses = await asyncio.gather(*(gql.http.post(f"/integrations/alertmanager/{key}", json=body) for _ in range(30)))
+    responses = await asyncio.gather(
+        *(gql.http.post(f"/integrations/alertmanager/{key}", json=body) for _ in range(30))
+    )
     assert [r.status_code for r in responses] == [200] * 30, {r.status_code: r.text for r in responses}
     assert sum(r.json()["created"] for r in responses) == 3
     alerts = await Alert.all()
@@ -45,7 +47,9 @@ async def test_concurrent_storms_on_one_service_declare_one_incident(
     assert await Incident.all().count() == 1
     incident = await Incident.get()
     assert await Alert.filter(incident_id=incident.id).count() == 20
-    sequences = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence").values_list("sequence", flat=True)
+    sequences = (
+        await TimelineEvent.filter(incident_id=incident.id).order_by("sequence").values_list("sequence", flat=True)
+    )
     assert list(sequences) == list(range(1, 22))
 
 
@@ -53,8 +57,16 @@ async def test_the_database_refuses_a_second_open_alert_for_a_key(admin: Actor, 
     ref, _ = await connect(admin, checkout)
     now = clock.now()
     fields = dict(
-        service_id=checkout.id, integration_id=ref.id, source=AlertSource.ALERTMANAGER, dedup_key="dup", status=AlertStatus.FIRING,
-        severity=AlertSeverity.CRITICAL, summary="x", first_seen_at=now, last_seen_at=now, updated_at=now,
+        service_id=checkout.id,
+        integration_id=ref.id,
+        source=AlertSource.ALERTMANAGER,
+        dedup_key="dup",
+        status=AlertStatus.FIRING,
+        severity=AlertSeverity.CRITICAL,
+        summary="x",
+        first_seen_at=now,
+        last_seen_at=now,
+        updated_at=now,
     )
     await Alert.create(open_key="dup", **fields)
     with pytest.raises(IntegrityError):

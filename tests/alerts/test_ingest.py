@@ -31,7 +31,10 @@ async def test_a_group_declares_one_incident_and_says_why(admin: Actor, checkout
             payloads.am_alert(fingerprint="aaa1"),
             payloads.am_alert(instance="api-2:9100", severity="warning", fingerprint="aaa2", summary=None),
             payloads.am_alert(
-                instance="zürich-1", severity="warning", fingerprint="aaa3", summary="Fehlerquote über 5 % — 東京",
+                instance="zürich-1",
+                severity="warning",
+                fingerprint="aaa3",
+                summary="Fehlerquote über 5 % — 東京",
                 extra_labels={"région": "Zürich ☃"},
             ),
         ]
@@ -50,7 +53,12 @@ async def test_a_group_declares_one_incident_and_says_why(admin: Actor, checkout
     assert timeline[1].message.startswith("Declared INC-1: on checkout, CRITICAL alerts declare a SEV2 incident")
     alerts = {a.dedup_key: a for a in await Alert.all()}
     first, second, third = alerts["aaa1"], alerts["aaa2"], alerts["aaa3"]
-    assert (first.severity, first.status, first.occurrences, first.incident_id) == (AlertSeverity.CRITICAL, AlertStatus.FIRING, 1, incident.id)
+    assert (first.severity, first.status, first.occurrences, first.incident_id) == (
+        AlertSeverity.CRITICAL,
+        AlertStatus.FIRING,
+        1,
+        incident.id,
+    )
     assert first.source is AlertSource.ALERTMANAGER and first.integration_id == ref.id
     assert first.summary == "5xx ratio above 5% on api-1"
     assert second.summary == "The error ratio has been above 5% for 5 minutes."  # description when no summary
@@ -61,7 +69,9 @@ async def test_a_group_declares_one_incident_and_says_why(admin: Actor, checkout
 
 async def test_repeated_deliveries_change_only_counts(admin: Actor, checkout: Service, broker: object) -> None:
     ref, _ = await connect(admin, checkout)
-    body = payloads.alertmanager([payloads.am_alert(fingerprint="f1"), payloads.am_alert(instance="b", fingerprint="f2")])
+    body = payloads.alertmanager(
+        [payloads.am_alert(fingerprint="f1"), payloads.am_alert(instance="b", fingerprint="f2")]
+    )
     await deliver(ref, body)
     before = {a.dedup_key: a for a in await Alert.all()}
     incident = await Incident.get()
@@ -78,7 +88,9 @@ async def test_repeated_deliveries_change_only_counts(admin: Actor, checkout: Se
 async def test_changed_content_updates_the_same_alert(admin: Actor, checkout: Service, broker: object) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="f1")]))
-    outcome = await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="f1", summary="now 9%", severity="warning")]))
+    outcome = await deliver(
+        ref, payloads.alertmanager([payloads.am_alert(fingerprint="f1", summary="now 9%", severity="warning")])
+    )
     assert outcome.results == {"f1": "updated"}
     alert = await Alert.get()
     assert (alert.summary, alert.severity, alert.occurrences) == ("now 9%", AlertSeverity.WARNING, 2)
@@ -107,7 +119,9 @@ async def test_resolution_and_the_all_resolved_event(admin: Actor, checkout: Ser
     assert all(a.open_key is None and a.resolved_at is not None for a in await Alert.all())
 
 
-async def test_a_trigger_after_resolve_opens_a_new_alert_but_a_late_retry_does_not(admin: Actor, checkout: Service, broker: object) -> None:
+async def test_a_trigger_after_resolve_opens_a_new_alert_but_a_late_retry_does_not(
+    admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     firing = payloads.am_alert(fingerprint="x1")
     await deliver(ref, payloads.alertmanager([firing]))
@@ -146,7 +160,9 @@ async def test_grouping_window_attaches_then_expires(admin: Actor, checkout: Ser
     assert (await Alert.get(dedup_key="g3")).incident_id != first.id
 
 
-async def test_a_closed_or_resolved_incident_takes_no_new_alerts(admin: Actor, checkout: Service, broker: object) -> None:
+async def test_a_closed_or_resolved_incident_takes_no_new_alerts(
+    admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="c1")]))
     first = await Incident.get()
@@ -156,14 +172,26 @@ async def test_a_closed_or_resolved_incident_takes_no_new_alerts(admin: Actor, c
     assert second.incident_id not in (None, first.id)
 
 
-async def test_warnings_alone_declare_nothing_and_rules_can_change(admin: Actor, checkout: Service, broker: object) -> None:
+async def test_warnings_alone_declare_nothing_and_rules_can_change(
+    admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
-    await deliver(ref, payloads.alertmanager([payloads.am_alert(severity="warning", fingerprint="w1"), payloads.am_alert(severity="info", fingerprint="w2")]))
+    await deliver(
+        ref,
+        payloads.alertmanager(
+            [
+                payloads.am_alert(severity="warning", fingerprint="w1"),
+                payloads.am_alert(severity="info", fingerprint="w2"),
+            ]
+        ),
+    )
     assert await Incident.all().count() == 0
     assert {a.incident_id for a in await Alert.all()} == {None}
     await integrations.update_rules(
-        actor=admin.principal, service_id=checkout.id,
-        declare={AlertSeverity.WARNING: Severity.SEV4, AlertSeverity.CRITICAL: Severity.SEV1}, grouping_window_minutes=0,
+        actor=admin.principal,
+        service_id=checkout.id,
+        declare={AlertSeverity.WARNING: Severity.SEV4, AlertSeverity.CRITICAL: Severity.SEV1},
+        grouping_window_minutes=0,
     )
     await deliver(ref, payloads.alertmanager([payloads.am_alert(severity="warning", fingerprint="w3")]))
     await deliver(ref, payloads.alertmanager([payloads.am_alert(severity="critical", fingerprint="w4")]))
@@ -178,7 +206,9 @@ async def test_services_group_separately(admin: Actor, checkout: Service, broker
     ref_checkout, _ = await connect(admin, checkout)
     ref_payments, _ = await connect(admin, payments)
     await deliver(ref_checkout, payloads.alertmanager([payloads.am_alert(fingerprint="s1")]))
-    await deliver(ref_payments, payloads.alertmanager([payloads.am_alert(fingerprint="s1")]))  # same key, other integration
+    await deliver(
+        ref_payments, payloads.alertmanager([payloads.am_alert(fingerprint="s1")])
+    )  # same key, other integration
     assert await Incident.all().count() == 2 and await Alert.all().count() == 2
 
 
@@ -186,7 +216,12 @@ async def test_grafana_payload(admin: Actor, checkout: Service, broker: object) 
     from app.alerts.enums import IntegrationKind
 
     ref, _ = await connect(admin, checkout, IntegrationKind.GRAFANA)
-    body = payloads.grafana([payloads.grafana_alert(), payloads.grafana_alert("High CPU usage", zone="eu-1", fingerprint="bc97ff14869b13e3")])
+    body = payloads.grafana(
+        [
+            payloads.grafana_alert(),
+            payloads.grafana_alert("High CPU usage", zone="eu-1", fingerprint="bc97ff14869b13e3"),
+        ]
+    )
     outcome = await deliver(ref, body)
     assert outcome.count("created") == 2
     alert = await Alert.get(dedup_key="c6eadffa33fcdf37")
@@ -220,13 +255,21 @@ async def _statements(ref: object, body: dict[str, object]) -> int:
     return handler.count
 
 
-async def test_a_delivery_costs_the_same_statements_whatever_its_size(admin: Actor, checkout: Service, broker: object) -> None:
+async def test_a_delivery_costs_the_same_statements_whatever_its_size(
+    admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="seed")]))  # rules row, incident
     small = [payloads.am_alert(instance=f"s{i}", fingerprint=f"s{i}") for i in range(5)]
     large = [payloads.am_alert(instance=f"l{i}", fingerprint=f"l{i}") for i in range(100)]
-    new_small, new_large = await _statements(ref, payloads.alertmanager(small)), await _statements(ref, payloads.alertmanager(large))
-    again_small, again_large = await _statements(ref, payloads.alertmanager(small)), await _statements(ref, payloads.alertmanager(large))
+    new_small, new_large = (
+        await _statements(ref, payloads.alertmanager(small)),
+        await _statements(ref, payloads.alertmanager(large)),
+    )
+    again_small, again_large = (
+        await _statements(ref, payloads.alertmanager(small)),
+        await _statements(ref, payloads.alertmanager(large)),
+    )
     assert new_small == new_large and again_small == again_large, (new_small, new_large, again_small, again_large)
     # rules lock, open keys, resolved episodes, incident lock, service name, alerts insert,
     # timeline insert, incident save, grouping state, last delivery | rules, open keys, repeats, last delivery

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ from app.alerts.enums import AlertStatus, AttachReason, SignalAction
 from app.alerts.signals import Signal
 from app.incidents.enums import Severity
 
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def trigger(key: str, severity: A = A.CRITICAL, summary: str = "s") -> Signal:
@@ -21,14 +21,25 @@ def trigger(key: str, severity: A = A.CRITICAL, summary: str = "s") -> Signal:
 
 
 def stored(status: AlertStatus = AlertStatus.FIRING, summary: str = "s", severity: A = A.CRITICAL) -> SimpleNamespace:
-    return SimpleNamespace(status=status, summary=summary, severity=severity, details={}, labels={}, annotations={}, links=[])
+    return SimpleNamespace(
+        status=status, summary=summary, severity=severity, details={}, labels={}, annotations={}, links=[]
+    )
 
 
 @pytest.mark.parametrize(
     ("word", "expected"),
     [
-        ("critical", A.CRITICAL), ("PAGE", A.CRITICAL), (" High ", A.CRITICAL), ("error", A.ERROR), ("major", A.ERROR),
-        ("warning", A.WARNING), ("warn", A.WARNING), ("info", A.INFO), ("none", A.INFO), (None, A.ERROR), ("", A.ERROR),
+        ("critical", A.CRITICAL),
+        ("PAGE", A.CRITICAL),
+        (" High ", A.CRITICAL),
+        ("error", A.ERROR),
+        ("major", A.ERROR),
+        ("warning", A.WARNING),
+        ("warn", A.WARNING),
+        ("info", A.INFO),
+        ("none", A.INFO),
+        (None, A.ERROR),
+        ("", A.ERROR),
         ("bogus", A.ERROR),
     ],
 )
@@ -126,7 +137,9 @@ def test_attachment_reasons_name_the_rule_or_the_window() -> None:
     assert declared.reason is AttachReason.DECLARED
     assert declared.data == {"rule": {"alertSeverity": "CRITICAL", "incidentSeverity": "SEV2"}}
     assert "CRITICAL alerts declare a SEV2 incident" in declared.message and "checkout" in declared.message
-    tagalong = rules.attachment(trigger("b", A.WARNING), rules.Routing(declare=Severity.SEV2), defaults, "checkout", "INC-3", NOW)
+    tagalong = rules.attachment(
+        trigger("b", A.WARNING), rules.Routing(declare=Severity.SEV2), defaults, "checkout", "INC-3", NOW
+    )
     assert tagalong.reason is AttachReason.GROUPED and tagalong.data["window"]["sameDelivery"] is True
     target = rules.GroupTarget(3, "INC-3", NOW - timedelta(minutes=4, seconds=10))
     grouped = rules.attachment(trigger("c"), rules.Routing(target=target), defaults, "checkout", "INC-3", NOW)

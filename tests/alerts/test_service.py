@@ -26,15 +26,28 @@ async def kinds(incident_id: int) -> list[str]:
     return [e.kind for e in await TimelineEvent.filter(incident_id=incident_id).order_by("sequence")]
 
 
-async def test_report_problem_becomes_an_alert_and_an_incident(responder: Actor, checkout: Service, broker: object) -> None:
-    alert = await service.report_problem(actor=responder.principal, service_id=checkout.id, summary="Checkout shows a blank page", details="Since 10:02, for all users")
-    assert alert.source is AlertSource.PERSON and alert.reporter_id == responder.user_id and alert.integration_id is None
+async def test_report_problem_becomes_an_alert_and_an_incident(
+    responder: Actor, checkout: Service, broker: object
+) -> None:
+    alert = await service.report_problem(
+        actor=responder.principal,
+        service_id=checkout.id,
+        summary="Checkout shows a blank page",
+        details="Since 10:02, for all users",
+    )
+    assert (
+        alert.source is AlertSource.PERSON and alert.reporter_id == responder.user_id and alert.integration_id is None
+    )
     assert alert.severity is AlertSeverity.ERROR and alert.details == {"text": "Since 10:02, for all users"}
     incident = await Incident.get(id=alert.incident_id)
     assert incident.severity is Severity.SEV3 and incident.created_by_id == responder.user_id
     events = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence")
-    assert [e.kind for e in events] == ["DECLARED", "ALERT_ATTACHED"] and {e.actor_id for e in events} == {responder.user_id}
-    second = await service.report_problem(actor=responder.principal, service_id=checkout.id, summary="Same here", severity=AlertSeverity.INFO)
+    assert [e.kind for e in events] == ["DECLARED", "ALERT_ATTACHED"] and {e.actor_id for e in events} == {
+        responder.user_id
+    }
+    second = await service.report_problem(
+        actor=responder.principal, service_id=checkout.id, summary="Same here", severity=AlertSeverity.INFO
+    )
     assert second.incident_id == incident.id  # grouped: within the window
 
 
@@ -58,7 +71,9 @@ async def test_viewers_act_on_nothing(viewer: Actor, admin: Actor, checkout: Ser
         service.acknowledge(actor=viewer.principal, alert_id=alert.id),
         service.resolve(actor=viewer.principal, alert_id=alert.id),
         service.detach(actor=viewer.principal, alert_id=alert.id),
-        integrations.create_integration(actor=viewer.principal, service_id=checkout.id, kind=IntegrationKind.GENERIC, name="x"),
+        integrations.create_integration(
+            actor=viewer.principal, service_id=checkout.id, kind=IntegrationKind.GENERIC, name="x"
+        ),
     ]
     for attempt in attempts:
         with pytest.raises(DomainError) as raised:
@@ -66,13 +81,17 @@ async def test_viewers_act_on_nothing(viewer: Actor, admin: Actor, checkout: Ser
         assert raised.value.code is ErrorCode.FORBIDDEN
 
 
-async def test_acknowledge_then_resolve_by_hand(responder: Actor, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_acknowledge_then_resolve_by_hand(
+    responder: Actor, admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="h1")]))
     alert = await Alert.get()
     acked = await service.acknowledge(actor=responder.principal, alert_id=alert.id)
     assert acked.status is AlertStatus.ACKNOWLEDGED and acked.acknowledged_at is not None
-    assert (await service.acknowledge(actor=responder.principal, alert_id=alert.id)).acknowledged_at == acked.acknowledged_at
+    assert (
+        await service.acknowledge(actor=responder.principal, alert_id=alert.id)
+    ).acknowledged_at == acked.acknowledged_at
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="h1")]))  # still firing at the source
     assert (await Alert.get()).status is AlertStatus.ACKNOWLEDGED  # an acknowledgement survives repeats
     resolved = await service.resolve(actor=responder.principal, alert_id=alert.id)
@@ -87,7 +106,9 @@ async def test_acknowledge_then_resolve_by_hand(responder: Actor, admin: Actor, 
     assert raised.value.code is ErrorCode.NOT_FOUND
 
 
-async def test_attach_move_and_detach_are_on_the_timelines(responder: Actor, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_attach_move_and_detach_are_on_the_timelines(
+    responder: Actor, admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="m1")]))
     alert = await Alert.get()
@@ -113,14 +134,20 @@ async def test_attach_move_and_detach_are_on_the_timelines(responder: Actor, adm
     assert (await Alert.get()).incident_id is None
 
 
-async def test_attach_refuses_closed_and_invisible_incidents(responder: Actor, admin: Actor, checkout: Service, broker: object) -> None:
-    alert = await service.report_problem(actor=responder.principal, service_id=checkout.id, summary="Broken", severity=AlertSeverity.INFO)
+async def test_attach_refuses_closed_and_invisible_incidents(
+    responder: Actor, admin: Actor, checkout: Service, broker: object
+) -> None:
+    alert = await service.report_problem(
+        actor=responder.principal, service_id=checkout.id, summary="Broken", severity=AlertSeverity.INFO
+    )
     closed = await incidents.declare_incident(actor=responder.principal, title="Old", severity=Severity.SEV4)
     await incidents.update_status(actor=responder.principal, incident_id=closed.id, status=IncidentStatus.DECLINED)
     with pytest.raises(DomainError) as raised:
         await service.attach(actor=responder.principal, alert_id=alert.id, incident_id=closed.id)
     assert raised.value.code is ErrorCode.INVALID_TRANSITION and raised.value.field == "incidentId"
-    private = await incidents.declare_incident(actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True)
+    private = await incidents.declare_incident(
+        actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True
+    )
     with pytest.raises(DomainError) as raised:
         await service.attach(actor=responder.principal, alert_id=alert.id, incident_id=private.id)
     assert raised.value.code is ErrorCode.NOT_FOUND and raised.value.field == "incidentId"
@@ -137,13 +164,19 @@ async def test_attach_refuses_closed_and_invisible_incidents(responder: Actor, a
     for command in commands:
         with pytest.raises(DomainError) as raised:
             await command()
-        assert (raised.value.code, raised.value.field, raised.value.message) == (ErrorCode.NOT_FOUND, "alertId", "Alert not found")
+        assert (raised.value.code, raised.value.field, raised.value.message) == (
+            ErrorCode.NOT_FOUND,
+            "alertId",
+            "Alert not found",
+        )
     stored = await Alert.get(id=alert.id)
     assert (stored.incident_id, stored.status) == (private.id, AlertStatus.FIRING)
 
 
 async def test_integration_keys_are_hashed_rotated_and_revoked(admin: Actor, checkout: Service) -> None:
-    issued = await integrations.create_integration(actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.EVENTS_V2, name="Datadog")
+    issued = await integrations.create_integration(
+        actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.EVENTS_V2, name="Datadog"
+    )
     key = issued.key
     assert len(key) == 32 and int(key, 16) >= 0
     stored = await Integration.get()
@@ -152,7 +185,9 @@ async def test_integration_keys_are_hashed_rotated_and_revoked(admin: Actor, che
     assert await integrations.authenticate(IntegrationKind.EVENTS_V2, key) is not None
     assert await integrations.authenticate(IntegrationKind.ALERTMANAGER, key) is None  # the kind must match
     assert await integrations.authenticate(IntegrationKind.EVENTS_V2, "../../etc") is None
-    rotated = await integrations.rotate_key(actor=admin.principal, integration_id=stored.id, grace_period=timedelta(minutes=10))
+    rotated = await integrations.rotate_key(
+        actor=admin.principal, integration_id=stored.id, grace_period=timedelta(minutes=10)
+    )
     assert rotated.key != key and rotated.integration.rotated_at is not None
     assert await integrations.authenticate(IntegrationKind.EVENTS_V2, key) is not None  # in its grace period
     assert await integrations.authenticate(IntegrationKind.EVENTS_V2, rotated.key) is not None
@@ -164,7 +199,9 @@ async def test_integration_keys_are_hashed_rotated_and_revoked(admin: Actor, che
     assert revoked.revoked_at is not None
     assert await integrations.authenticate(IntegrationKind.EVENTS_V2, again.key) is None
     first_revocation = revoked.revoked_at
-    assert (await integrations.revoke_integration(actor=admin.principal, integration_id=stored.id)).revoked_at == first_revocation
+    assert (
+        await integrations.revoke_integration(actor=admin.principal, integration_id=stored.id)
+    ).revoked_at == first_revocation
     with pytest.raises(DomainError) as raised:
         await integrations.rotate_key(actor=admin.principal, integration_id=stored.id)
     assert raised.value.code is ErrorCode.INVALID_TRANSITION
@@ -174,8 +211,18 @@ async def test_integration_keys_are_hashed_rotated_and_revoked(admin: Actor, che
 
 
 async def test_integration_input_is_checked(admin: Actor, checkout: Service) -> None:
-    for kwargs, field in (({"name": " "}, "name"), ({"name": "x" * 101}, "name"), ({"service_id": checkout.id + 50}, "serviceId")):
-        arguments = {"actor": admin.principal, "service_id": checkout.id, "kind": IntegrationKind.GENERIC, "name": "ok", **kwargs}
+    for kwargs, field in (
+        ({"name": " "}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"service_id": checkout.id + 50}, "serviceId"),
+    ):
+        arguments = {
+            "actor": admin.principal,
+            "service_id": checkout.id,
+            "kind": IntegrationKind.GENERIC,
+            "name": "ok",
+            **kwargs,
+        }
         with pytest.raises(DomainError) as raised:
             await integrations.create_integration(**arguments)  # type: ignore[arg-type]
         assert raised.value.field == field
@@ -183,33 +230,47 @@ async def test_integration_input_is_checked(admin: Actor, checkout: Service) -> 
 
 
 async def test_rules_are_edited_by_admins_within_bounds(admin: Actor, responder: Actor, checkout: Service) -> None:
-    row = await integrations.update_rules(actor=admin.principal, service_id=checkout.id, declare={AlertSeverity.ERROR: None})
+    row = await integrations.update_rules(
+        actor=admin.principal, service_id=checkout.id, declare={AlertSeverity.ERROR: None}
+    )
     assert (row.declare_critical, row.declare_error, row.grouping_window_minutes) == (Severity.SEV2, None, 30)
     row = await integrations.update_rules(actor=admin.principal, service_id=checkout.id, grouping_window_minutes=0)
     assert (row.declare_error, row.grouping_window_minutes) == (None, 0)
     for minutes in (-1, 7 * 24 * 60 + 1):
         with pytest.raises(DomainError) as raised:
-            await integrations.update_rules(actor=admin.principal, service_id=checkout.id, grouping_window_minutes=minutes)
+            await integrations.update_rules(
+                actor=admin.principal, service_id=checkout.id, grouping_window_minutes=minutes
+            )
         assert raised.value.field == "groupingWindowMinutes"
     with pytest.raises(DomainError) as raised:
         await integrations.update_rules(actor=responder.principal, service_id=checkout.id, grouping_window_minutes=5)
     assert raised.value.code is ErrorCode.FORBIDDEN
 
 
-async def test_attaching_by_hand_moves_the_grouping_target(responder: Actor, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_attaching_by_hand_moves_the_grouping_target(
+    responder: Actor, admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, _ = await connect(admin, checkout)
     await deliver(ref, payloads.alertmanager([payloads.am_alert(fingerprint="t1")]))
-    chosen = await incidents.declare_incident(actor=responder.principal, title="The real problem", severity=Severity.SEV1)
+    chosen = await incidents.declare_incident(
+        actor=responder.principal, title="The real problem", severity=Severity.SEV1
+    )
     await service.attach(actor=responder.principal, alert_id=(await Alert.get()).id, incident_id=chosen.id)
     await deliver(ref, payloads.alertmanager([payloads.am_alert("Follow-up", severity="warning", fingerprint="t2")]))
     assert (await Alert.get(dedup_key="t2")).incident_id == chosen.id
 
 
-async def test_viewers_do_not_see_private_incidents_through_alerts(admin: Actor, viewer: Actor, checkout: Service, broker: object) -> None:
+async def test_viewers_do_not_see_private_incidents_through_alerts(
+    admin: Actor, viewer: Actor, checkout: Service, broker: object
+) -> None:
     from app.api.graphql.loaders import Loaders
 
-    alert = await service.report_problem(actor=admin.principal, service_id=checkout.id, summary="Secret trouble", severity=AlertSeverity.INFO)
-    private = await incidents.declare_incident(actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True)
+    alert = await service.report_problem(
+        actor=admin.principal, service_id=checkout.id, summary="Secret trouble", severity=AlertSeverity.INFO
+    )
+    private = await incidents.declare_incident(
+        actor=admin.principal, title="Secret", severity=Severity.SEV2, private=True
+    )
     await service.attach(actor=admin.principal, alert_id=alert.id, incident_id=private.id)
     assert await Loaders(viewer.principal).incident.load(private.id) is None  # what Alert.incident resolves through
     assert await Loaders(admin.principal).incident.load(private.id) is not None

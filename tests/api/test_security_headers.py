@@ -25,4 +25,7 @@ async def test_html_gets_a_policy_and_tls_gets_hsts(clean_db: Backend, broker: o
         assert page.headers["x-frame-options"] == "DENY"
         assert page.headers["strict-transport-security"].startswith("max-age=")
         status = await http.get("/status")
-        assert "script-src" not in status.headers["content-security-policy"] or "'none'" in status.headers["content-security-policy"]
+        assert (
+            "script-src" not in status.headers["content-security-policy"]
+            or "'none'" in status.headers["content-security-policy"]
+        )

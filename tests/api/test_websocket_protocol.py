@@ -11,7 +11,7 @@ from app.api.websocket_protocol import Message
 
 @pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536, 300_000])  # the three length encodings
 def test_a_message_is_framed_as_the_protocol_frames_it(length: int) -> None:
-    text = ('{"data":"ünïcode ✓ ' + "x" * length + '"}')
+    text = '{"data":"ünïcode ✓ ' + "x" * length + '"}'
     protocol = ServerProtocol()
     protocol.state = State.OPEN
     protocol.send_text(text.encode())

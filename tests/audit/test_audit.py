@@ -16,9 +16,11 @@ async def entries() -> list[AuditEntry]:
 
 
 async def test_mutations_are_recorded_with_their_outcome(gql: GraphQLClient, responder: Actor, viewer: Actor) -> None:
-    declared = await gql.execute(document("DeclareIncident"), {"input": {"title": "Audit me", "severity": "SEV2"}}, actor=responder)
+    declared = await gql.execute(
+        document("DeclareIncident"), {"input": {"title": "Audit me", "severity": "SEV2"}}, actor=responder
+    )
     incident_id = declared["declareIncident"]["incident"]["id"]
-    no_errors_selected = 'mutation($id: ID!) { updateIncidentStatus(input: {incidentId: $id, status: RESOLVED, expectedVersion: 9}) { incident { id } } }'
+    no_errors_selected = "mutation($id: ID!) { updateIncidentStatus(input: {incidentId: $id, status: RESOLVED, expectedVersion: 9}) { incident { id } } }"
     await gql.post(no_errors_selected, {"id": incident_id}, actor=responder, headers={"X-Request-ID": "req-audit"})
     await gql.post(document("DeclareIncident"), {"input": {"title": "Nope", "severity": "SEV2"}}, actor=viewer)
     rows = await entries()
@@ -37,12 +39,17 @@ async def test_security_events(gql: GraphQLClient, viewer: Actor) -> None:
     await identity.revoke_token(token_id=viewer.principal.token_id)  # type: ignore[arg-type]
     await gql.post("{ viewer { id } }", actor=viewer)
     rows = await entries()
-    assert [(r.operation, r.outcome) for r in rows] == [("authenticate", "denied"), ("token.used_after_revocation", "denied")]
+    assert [(r.operation, r.outcome) for r in rows] == [
+        ("authenticate", "denied"),
+        ("token.used_after_revocation", "denied"),
+    ]
     assert rows[1].actor_id == viewer.user_id and rows[1].details == {"via": "POST /graphql"}
 
 
 async def test_no_secret_ever_reaches_the_log(gql: GraphQLClient, admin: Actor, viewer: Actor) -> None:
-    created = await gql.execute(document("CreateApiToken"), {"input": {"userId": viewer.global_id, "name": "ci"}}, actor=admin)
+    created = await gql.execute(
+        document("CreateApiToken"), {"input": {"userId": viewer.global_id, "name": "ci"}}, actor=admin
+    )
     secret = created["createApiToken"]["token"]
     await gql.post("{ viewer { id } }", headers={"Authorization": f"Bearer {secret}x"})
     dump = orjson.dumps([dict(r) for r in await AuditEntry.all().values()], default=str).decode()
@@ -53,7 +60,9 @@ async def test_audit_log_is_for_admins(gql: GraphQLClient, admin: Actor, respond
     await gql.post(document("DeclareIncident"), {"input": {"title": "One", "severity": "SEV4"}}, actor=responder)
     data = await gql.execute(document("AuditLog"), {"filter": {"operation": "declareIncident"}}, actor=admin)
     nodes = [e["node"] for e in data["auditLog"]["edges"]]
-    assert [(n["operation"], n["outcome"], n["actor"]["name"]) for n in nodes] == [("declareIncident", "ok", "Responder User")]
+    assert [(n["operation"], n["outcome"], n["actor"]["name"]) for n in nodes] == [
+        ("declareIncident", "ok", "Responder User")
+    ]
     refused = await gql.post(document("AuditLog"), actor=responder)
     assert refused.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await AuditEntry.filter(operation="auditLog").values_list("outcome", flat=True)) == ["forbidden"]

@@ -34,11 +34,17 @@ async def receive(listener: object, timeout: float = 5) -> bytes | None:
     return await asyncio.wait_for(listener.__anext__(), timeout)  # type: ignore[attr-defined]
 
 
-async def test_messages_cross_processes_with_one_subscription_per_topic(brokers: tuple[Broker, Broker], prefix: str) -> None:
+async def test_messages_cross_processes_with_one_subscription_per_topic(
+    brokers: tuple[Broker, Broker], prefix: str
+) -> None:
     publisher, subscriber = brokers
     redis = aioredis.Redis.from_url(require_redis())
     try:
-        async with subscriber.subscribe("incident:1") as a, subscriber.subscribe("incident:1") as b, subscriber.subscribe("incident:1") as c:
+        async with (
+            subscriber.subscribe("incident:1") as a,
+            subscriber.subscribe("incident:1") as b,
+            subscriber.subscribe("incident:1") as c,
+        ):
             await asyncio.sleep(0.2)
             counts = dict(await redis.pubsub_numsub(prefix + "incident:1"))
             assert counts[(prefix + "incident:1").encode()] == 1  # three local listeners, one Redis subscription
@@ -51,7 +57,9 @@ async def test_messages_cross_processes_with_one_subscription_per_topic(brokers:
         await redis.aclose()
 
 
-async def test_a_dropped_connection_is_reported_as_a_gap_and_recovers(brokers: tuple[Broker, Broker], prefix: str) -> None:
+async def test_a_dropped_connection_is_reported_as_a_gap_and_recovers(
+    brokers: tuple[Broker, Broker], prefix: str
+) -> None:
     publisher, subscriber = brokers
     redis = aioredis.Redis.from_url(require_redis())
     try:
@@ -81,6 +89,8 @@ async def test_a_batch_is_published_in_order_in_one_round_trip(brokers: tuple[Br
     publisher, subscriber = brokers
     async with subscriber.subscribe("incident:4") as timeline, subscriber.subscribe("alerts:feed") as alerts:
         await asyncio.sleep(0.2)
-        await publisher.publish_many([("incident:4", b"1"), ("alerts:feed", b"a"), ("incident:4", b"2"), ("incident:4", b"3")])
+        await publisher.publish_many(
+            [("incident:4", b"1"), ("alerts:feed", b"a"), ("incident:4", b"2"), ("incident:4", b"3")]
+        )
         assert [await receive(timeline) for _ in range(3)] == [b"1", b"2", b"3"]
         assert await receive(alerts) == b"a"

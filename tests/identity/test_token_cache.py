@@ -115,11 +115,14 @@ async def test_a_cached_token_is_not_looked_up_again(viewer: Actor) -> None:
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-async def test_a_token_revoked_on_one_process_stops_working_on_another(backend: Backend, viewer: Actor, tmp_path: Path) -> None:
+async def test_a_token_revoked_on_one_process_stops_working_on_another(
+    backend: Backend, viewer: Actor, tmp_path: Path
+) -> None:
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
-    with live_server(backend.url, tmp_path, redis_url=require_redis(), redis_prefix=prefix) as a, live_server(
-        backend.url, tmp_path, redis_url=require_redis(), redis_prefix=prefix
-    ) as b:
+    with (
+        live_server(backend.url, tmp_path, redis_url=require_redis(), redis_prefix=prefix) as a,
+        live_server(backend.url, tmp_path, redis_url=require_redis(), redis_prefix=prefix) as b,
+    ):
         headers = {"Authorization": f"Bearer {viewer.token}"}
         async with httpx.AsyncClient(headers=headers, timeout=10) as client:
             assert (await client.post(b.url + "/graphql", json={"query": VIEWER})).status_code == 200  # cached on B

@@ -13,9 +13,13 @@ from app.incidents.models import IncidentMember
 from tests.conftest import Actor, make_actor
 
 
-async def test_private_incident_visibility_and_membership(responder: Actor, admin: Actor, viewer: Actor, broker: object) -> None:
+async def test_private_incident_visibility_and_membership(
+    responder: Actor, admin: Actor, viewer: Actor, broker: object
+) -> None:
     outsider = await make_actor(Role.RESPONDER)
-    secret = await service.declare_incident(actor=responder.principal, title="Breach", severity=Severity.SEV1, private=True)
+    secret = await service.declare_incident(
+        actor=responder.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     public = await service.declare_incident(actor=outsider.principal, title="Public", severity=Severity.SEV3)
     assert await IncidentMember.filter(incident_id=secret.id, user_id=responder.user_id).exists()  # the declarer
 
@@ -40,12 +44,16 @@ async def test_private_incident_visibility_and_membership(responder: Actor, admi
     await access.remove_member(actor=responder.principal, incident_id=secret.id, user_id=viewer.user_id)
     assert await visible(viewer) == {public.id}
 
-    await service.assign_role(actor=admin.principal, incident_id=secret.id, role=IncidentRole.SCRIBE, user_id=outsider.user_id)
+    await service.assign_role(
+        actor=admin.principal, incident_id=secret.id, role=IncidentRole.SCRIBE, user_id=outsider.user_id
+    )
     assert await visible(outsider) == {secret.id, public.id}  # role holders see it
 
 
 async def test_making_an_incident_private_keeps_the_editor_in(responder: Actor, viewer: Actor, broker: object) -> None:
-    incident = await service.declare_incident(actor=responder.principal, title="Turns out sensitive", severity=Severity.SEV2)
+    incident = await service.declare_incident(
+        actor=responder.principal, title="Turns out sensitive", severity=Severity.SEV2
+    )
     await service.update_incident(actor=responder.principal, incident_id=incident.id, private=True)
     assert set(await queries.get_visible(viewer.principal, [incident.id])) == set()
     assert set(await queries.get_visible(responder.principal, [incident.id])) == {incident.id}

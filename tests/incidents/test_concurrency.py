@@ -14,7 +14,9 @@ from tests.conftest import Actor
 
 async def test_concurrent_declares_get_distinct_gap_free_numbers(responder: Actor, broker: object) -> None:
     async def one(i: int) -> int:
-        incident = await service.declare_incident(actor=responder.principal, title=f"Incident {i}", severity=Severity.SEV3)
+        incident = await service.declare_incident(
+            actor=responder.principal, title=f"Incident {i}", severity=Severity.SEV3
+        )
         return incident.number
 
     numbers = await asyncio.gather(*(one(i) for i in range(40)))
@@ -42,11 +44,18 @@ async def test_hammering_one_timeline_keeps_sequences_contiguous(responder: Acto
 
 async def test_concurrent_edits_with_the_same_expected_version_one_wins(responder: Actor, broker: object) -> None:
     incident = await service.declare_incident(actor=responder.principal, title="Race", severity=Severity.SEV2)
-    targets = [IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING, IncidentStatus.RESOLVED] * 3
+    targets = [
+        IncidentStatus.INVESTIGATING,
+        IncidentStatus.IDENTIFIED,
+        IncidentStatus.MONITORING,
+        IncidentStatus.RESOLVED,
+    ] * 3
 
     async def attempt(status: IncidentStatus) -> ErrorCode | None:
         try:
-            await service.update_status(actor=responder.principal, incident_id=incident.id, status=status, expected_version=1)
+            await service.update_status(
+                actor=responder.principal, incident_id=incident.id, status=status, expected_version=1
+            )
         except DomainError as error:
             return error.code
         return None

@@ -25,7 +25,14 @@ async def refuse_identified(change: hooks.StatusChange) -> None:
 
 async def note_after(change: hooks.StatusChange) -> None:
     seen.append(("after", change.previous, change.target, change.incident.status.value))
-    await timeline.append(change.outbox, change.incident, TimelineKind.NOTE, actor_id=change.actor.user_id, message=f"after {change.target.value}", incident_changed=False)
+    await timeline.append(
+        change.outbox,
+        change.incident,
+        TimelineKind.NOTE,
+        actor_id=change.actor.user_id,
+        message=f"after {change.target.value}",
+        incident_changed=False,
+    )
     if change.target is S.MONITORING:
         raise RuntimeError("the hook failed")
 
@@ -45,9 +52,16 @@ async def test_guards_and_after_hooks(responder: Actor, broker: object, register
     incident = await service.declare_incident(actor=responder.principal, title="Hooks", severity=Severity.SEV3)
     moved = await service.update_status(actor=responder.principal, incident_id=incident.id, status=S.INVESTIGATING)
     # The guard saw the incident before the change, the after-hook after it.
-    assert seen == [("guard", S.TRIAGE, S.INVESTIGATING, "TRIAGE"), ("after", S.TRIAGE, S.INVESTIGATING, "INVESTIGATING")]
+    assert seen == [
+        ("guard", S.TRIAGE, S.INVESTIGATING, "TRIAGE"),
+        ("after", S.TRIAGE, S.INVESTIGATING, "INVESTIGATING"),
+    ]
     events = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence")
-    assert [(e.sequence, e.kind, e.message) for e in events] == [(1, "DECLARED", "Hooks"), (2, "STATUS_CHANGED", ""), (3, "NOTE", "after INVESTIGATING")]
+    assert [(e.sequence, e.kind, e.message) for e in events] == [
+        (1, "DECLARED", "Hooks"),
+        (2, "STATUS_CHANGED", ""),
+        (3, "NOTE", "after INVESTIGATING"),
+    ]
     assert moved.last_sequence == 3 and (await Incident.get(id=incident.id)).last_sequence == 3
 
     with pytest.raises(DomainError) as raised:

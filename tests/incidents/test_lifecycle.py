@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
@@ -16,7 +16,7 @@ from app.incidents.lifecycle import (
 )
 
 S = IncidentStatus
-NOW = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 OPEN = [S.TRIAGE, S.INVESTIGATING, S.IDENTIFIED, S.MONITORING]
 
 

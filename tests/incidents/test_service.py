@@ -8,7 +8,7 @@ import pytest
 
 from app import clock
 from app.catalog import service as catalog
-from app.errors import ErrorCode, DomainError
+from app.errors import DomainError, ErrorCode
 from app.identity.models import Role
 from app.incidents import service
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
@@ -70,10 +70,14 @@ async def test_viewer_cannot_declare(viewer: Actor) -> None:
 async def test_status_walk_sets_timestamps_and_events(responder: Actor, broker: object) -> None:
     incident = await declare(responder, severity=Severity.SEV3)  # SEV1/SEV2 close only with a published postmortem
     for status in (S.INVESTIGATING, S.MONITORING, S.RESOLVED, S.POSTMORTEM, S.CLOSED):
-        incident = await service.update_status(actor=responder.principal, incident_id=incident.id, status=status, message=f"to {status.value}")
+        incident = await service.update_status(
+            actor=responder.principal, incident_id=incident.id, status=status, message=f"to {status.value}"
+        )
     stored = await Incident.get(id=incident.id)
     assert stored.status is S.CLOSED and stored.version == 6
-    assert stored.acknowledged_at <= stored.identified_at <= stored.mitigated_at <= stored.resolved_at <= stored.closed_at
+    assert (
+        stored.acknowledged_at <= stored.identified_at <= stored.mitigated_at <= stored.resolved_at <= stored.closed_at
+    )
     events = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence")
     assert [e.sequence for e in events] == [1, 2, 3, 4, 5, 6, 7]
     assert events[5].kind == "POSTMORTEM_CREATED"  # entering POSTMORTEM starts the postmortem
@@ -100,17 +104,28 @@ async def test_reopen_after_resolve(responder: Actor, broker: object) -> None:
 
 async def test_version_conflict_writes_nothing(responder: Actor, broker: object) -> None:
     incident = await declare(responder)
-    await service.change_severity(actor=responder.principal, incident_id=incident.id, severity=Severity.SEV1, expected_version=1)
+    await service.change_severity(
+        actor=responder.principal, incident_id=incident.id, severity=Severity.SEV1, expected_version=1
+    )
     for attempt in (
-        service.update_status(actor=responder.principal, incident_id=incident.id, status=S.INVESTIGATING, expected_version=1),
-        service.change_severity(actor=responder.principal, incident_id=incident.id, severity=Severity.SEV3, expected_version=1),
+        service.update_status(
+            actor=responder.principal, incident_id=incident.id, status=S.INVESTIGATING, expected_version=1
+        ),
+        service.change_severity(
+            actor=responder.principal, incident_id=incident.id, severity=Severity.SEV3, expected_version=1
+        ),
         service.update_incident(actor=responder.principal, incident_id=incident.id, title="New", expected_version=1),
     ):
         with pytest.raises(DomainError) as raised:
             await attempt
         assert raised.value.code is ErrorCode.VERSION_CONFLICT and raised.value.field == "expectedVersion"
     stored = await Incident.get(id=incident.id)
-    assert (stored.version, stored.severity, stored.title, stored.last_sequence) == (2, Severity.SEV1, "Checkout down", 2)
+    assert (stored.version, stored.severity, stored.title, stored.last_sequence) == (
+        2,
+        Severity.SEV1,
+        "Checkout down",
+        2,
+    )
 
 
 async def test_same_severity_is_rejected(responder: Actor, broker: object) -> None:
@@ -138,20 +153,33 @@ async def test_update_incident_records_each_change(responder: Actor, broker: obj
 
 async def test_role_assignment_and_handoff(responder: Actor, admin: Actor, viewer: Actor, broker: object) -> None:
     incident = await declare(responder)
-    await service.assign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER, user_id=responder.user_id)
-    await service.assign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER, user_id=admin.user_id)
+    await service.assign_role(
+        actor=responder.principal,
+        incident_id=incident.id,
+        role=IncidentRole.INCIDENT_COMMANDER,
+        user_id=responder.user_id,
+    )
+    await service.assign_role(
+        actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER, user_id=admin.user_id
+    )
     holders = await RoleAssignment.filter(incident_id=incident.id)
     assert [(h.role, h.user_id) for h in holders] == [(IncidentRole.INCIDENT_COMMANDER, admin.user_id)]
     handoff = await TimelineEvent.get(incident_id=incident.id, sequence=3)
     assert handoff.data["handoff"] is True and handoff.data["previousUserId"] == responder.global_id
     assert handoff.data["userId"] == admin.global_id
     with pytest.raises(DomainError) as raised:
-        await service.assign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.SCRIBE, user_id=viewer.user_id)
+        await service.assign_role(
+            actor=responder.principal, incident_id=incident.id, role=IncidentRole.SCRIBE, user_id=viewer.user_id
+        )
     assert raised.value.code is ErrorCode.VALIDATION
-    await service.unassign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER)
+    await service.unassign_role(
+        actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER
+    )
     assert not await RoleAssignment.filter(incident_id=incident.id).exists()
     with pytest.raises(DomainError) as raised:
-        await service.unassign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER)
+        await service.unassign_role(
+            actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER
+        )
     assert raised.value.code is ErrorCode.NOT_FOUND
     assert await kinds(incident.id) == ["DECLARED", "ROLE_ASSIGNED", "ROLE_ASSIGNED", "ROLE_UNASSIGNED"]
 
@@ -159,7 +187,9 @@ async def test_role_assignment_and_handoff(responder: Actor, admin: Actor, viewe
 async def test_notes_can_be_backdated_but_not_future(responder: Actor, broker: object) -> None:
     incident = await declare(responder)
     earlier = clock.now() - timedelta(minutes=30)
-    note = await service.add_note(actor=responder.principal, incident_id=incident.id, body="Saw it first", occurred_at=earlier)
+    note = await service.add_note(
+        actor=responder.principal, incident_id=incident.id, body="Saw it first", occurred_at=earlier
+    )
     assert note.sequence == 2 and note.occurred_at == earlier and note.recorded_at > earlier
     stored = await Incident.get(id=incident.id)
     assert stored.version == 1  # a note does not change the incident's own fields

@@ -13,11 +13,15 @@ from tests.conftest import Actor, make_actor
 
 
 async def resolved_incident(actor: Actor, severity: Severity = Severity.SEV2, **kwargs: object) -> Incident:
-    incident = await incidents.declare_incident(actor=actor.principal, title="Checkout errors", severity=severity, **kwargs)  # type: ignore[arg-type]
+    incident = await incidents.declare_incident(
+        actor=actor.principal, title="Checkout errors", severity=severity, **kwargs
+    )  # type: ignore[arg-type]
     return await incidents.update_status(actor=actor.principal, incident_id=incident.id, status=S.RESOLVED)
 
 
-async def in_postmortem(actor: Actor, severity: Severity = Severity.SEV2, **kwargs: object) -> tuple[Incident, Postmortem]:
+async def in_postmortem(
+    actor: Actor, severity: Severity = Severity.SEV2, **kwargs: object
+) -> tuple[Incident, Postmortem]:
     """An incident moved to POSTMORTEM, and the postmortem that move started."""
     incident = await resolved_incident(actor, severity, **kwargs)
     incident = await incidents.update_status(actor=actor.principal, incident_id=incident.id, status=S.POSTMORTEM)

@@ -31,34 +31,81 @@ async def error_of(coroutine: object) -> DomainError:
 
 async def new_item(actor: Actor, incident_id: int, title: str, due: date | None = None, **kwargs: object) -> ActionItem:
     return await action_items.create_action_item(
-        actor=actor.principal, incident_id=incident_id, title=title, kind=kwargs.pop("kind", ActionItemKind.PREVENT), due_date=due, **kwargs  # type: ignore[arg-type]
+        actor=actor.principal,
+        incident_id=incident_id,
+        title=title,
+        kind=kwargs.pop("kind", ActionItemKind.PREVENT),
+        due_date=due,
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
 async def test_create_update_complete(responder: Actor, broker: object) -> None:
-    incident = await incidents.declare_incident(actor=responder.principal, title="Queue backlog", severity=Severity.SEV2)
+    incident = await incidents.declare_incident(
+        actor=responder.principal, title="Queue backlog", severity=Severity.SEV2
+    )
     owner = await make_actor(Role.RESPONDER)
-    item = await new_item(responder, incident.id, "Alert on queue depth", TODAY + timedelta(days=7), owner_id=owner.user_id, priority=ActionItemPriority.P1, kind=ActionItemKind.DETECT, description="Page at 10k")
-    assert (item.status, item.priority, item.kind, item.version, item.completed_at) == (ActionItemStatus.OPEN, ActionItemPriority.P1, ActionItemKind.DETECT, 1, None)
+    item = await new_item(
+        responder,
+        incident.id,
+        "Alert on queue depth",
+        TODAY + timedelta(days=7),
+        owner_id=owner.user_id,
+        priority=ActionItemPriority.P1,
+        kind=ActionItemKind.DETECT,
+        description="Page at 10k",
+    )
+    assert (item.status, item.priority, item.kind, item.version, item.completed_at) == (
+        ActionItemStatus.OPEN,
+        ActionItemPriority.P1,
+        ActionItemKind.DETECT,
+        1,
+        None,
+    )
     event = await TimelineEvent.filter(incident_id=incident.id, kind="ACTION_ITEM_CREATED").first()
     assert event is not None and event.message == "Action item: Alert on queue depth" and event.data["priority"] == "P1"
 
-    started = await action_items.update_action_item(actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.IN_PROGRESS, expected_version=1)
+    started = await action_items.update_action_item(
+        actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.IN_PROGRESS, expected_version=1
+    )
     assert started.status is ActionItemStatus.IN_PROGRESS and started.version == 2
-    stale = await error_of(action_items.update_action_item(actor=owner.principal, action_item_id=item.id, title="x", expected_version=1))
+    stale = await error_of(
+        action_items.update_action_item(actor=owner.principal, action_item_id=item.id, title="x", expected_version=1)
+    )
     assert (stale.code, stale.field) == (ErrorCode.VERSION_CONFLICT, "expectedVersion")
-    cleared = await action_items.update_action_item(actor=owner.principal, action_item_id=item.id, owner_id=None, due_date=None, title="Alert on queue depth and age")
-    assert (cleared.owner_id, cleared.due_date, cleared.title, cleared.version) == (None, None, "Alert on queue depth and age", 3)
+    cleared = await action_items.update_action_item(
+        actor=owner.principal,
+        action_item_id=item.id,
+        owner_id=None,
+        due_date=None,
+        title="Alert on queue depth and age",
+    )
+    assert (cleared.owner_id, cleared.due_date, cleared.title, cleared.version) == (
+        None,
+        None,
+        "Alert on queue depth and age",
+        3,
+    )
     done = await action_items.complete_action_item(actor=owner.principal, action_item_id=item.id)
     assert done.status is ActionItemStatus.DONE and done.completed_at is not None
     again = await action_items.complete_action_item(actor=owner.principal, action_item_id=item.id)
     assert again.version == done.version  # completing twice changes nothing
-    refused = await error_of(action_items.update_action_item(actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.WONT_DO))
+    refused = await error_of(
+        action_items.update_action_item(actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.WONT_DO)
+    )
     assert (refused.code, refused.field) == (ErrorCode.VALIDATION, "status") and "DONE" in refused.message
-    reopened = await action_items.update_action_item(actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.OPEN)
+    reopened = await action_items.update_action_item(
+        actor=owner.principal, action_item_id=item.id, status=ActionItemStatus.OPEN
+    )
     assert reopened.completed_at is None
-    changes = await TimelineEvent.filter(incident_id=incident.id, kind="ACTION_ITEM_STATUS_CHANGED").order_by("sequence")
-    assert [(e.data["from"], e.data["to"]) for e in changes] == [("OPEN", "IN_PROGRESS"), ("IN_PROGRESS", "DONE"), ("DONE", "OPEN")]
+    changes = await TimelineEvent.filter(incident_id=incident.id, kind="ACTION_ITEM_STATUS_CHANGED").order_by(
+        "sequence"
+    )
+    assert [(e.data["from"], e.data["to"]) for e in changes] == [
+        ("OPEN", "IN_PROGRESS"),
+        ("IN_PROGRESS", "DONE"),
+        ("DONE", "OPEN"),
+    ]
 
 
 async def test_create_errors(responder: Actor, viewer: Actor, broker: object) -> None:
@@ -87,10 +134,14 @@ async def test_create_errors(responder: Actor, viewer: Actor, broker: object) ->
         (LinkProvider.OTHER, "Ticket 7 (ServiceNow)", "https://acme.service-now.com/x?id=7", "Ticket 7 (ServiceNow)"),
     ],
 )
-async def test_link_accepts_each_providers_form(responder: Actor, broker: object, provider: LinkProvider, key: str, url: str, stored_key: str) -> None:
+async def test_link_accepts_each_providers_form(
+    responder: Actor, broker: object, provider: LinkProvider, key: str, url: str, stored_key: str
+) -> None:
     incident = await incidents.declare_incident(actor=responder.principal, title="A", severity=Severity.SEV3)
     item = await new_item(responder, incident.id, "Fix it")
-    linked = await action_items.link_action_item(actor=responder.principal, action_item_id=item.id, provider=provider, key=key, url=url)
+    linked = await action_items.link_action_item(
+        actor=responder.principal, action_item_id=item.id, provider=provider, key=key, url=url
+    )
     assert (linked.link_provider, linked.link_key, linked.link_url) == (provider, stored_key, url)
     unlinked = await action_items.unlink_action_item(actor=responder.principal, action_item_id=item.id)
     assert (unlinked.link_provider, unlinked.link_key, unlinked.link_url) == (None, None, None)
@@ -116,10 +167,16 @@ async def test_link_accepts_each_providers_form(responder: Actor, broker: object
         (LinkProvider.JIRA, "OPS-1", "https://example.com/" + "x" * 2000, "url"),
     ],
 )
-async def test_link_validation_names_the_field(responder: Actor, broker: object, provider: LinkProvider, key: str, url: str, field: str) -> None:
+async def test_link_validation_names_the_field(
+    responder: Actor, broker: object, provider: LinkProvider, key: str, url: str, field: str
+) -> None:
     incident = await incidents.declare_incident(actor=responder.principal, title="A", severity=Severity.SEV3)
     item = await new_item(responder, incident.id, "Fix it")
-    error = await error_of(action_items.link_action_item(actor=responder.principal, action_item_id=item.id, provider=provider, key=key, url=url))
+    error = await error_of(
+        action_items.link_action_item(
+            actor=responder.principal, action_item_id=item.id, provider=provider, key=key, url=url
+        )
+    )
     assert (error.code, error.field) == (ErrorCode.VALIDATION, field)
     assert (await ActionItem.get(id=item.id)).link_key is None
 
@@ -146,12 +203,20 @@ async def test_filters_overdue_by_date_and_due_date_order(responder: Actor, brok
     assert await titles(ActionItemFilter(overdue=True)) == ["late", "yesterday, in progress"]
     assert await titles(ActionItemFilter(overdue=False)) == ["late but done", "due today", "soon", "undated"]
     assert await titles(ActionItemFilter(owner_id=owner.user_id)) == ["late", "due today"]
-    assert await titles(ActionItemFilter(statuses=[ActionItemStatus.DONE, ActionItemStatus.IN_PROGRESS])) == ["late but done", "yesterday, in progress"]
+    assert await titles(ActionItemFilter(statuses=[ActionItemStatus.DONE, ActionItemStatus.IN_PROGRESS])) == [
+        "late but done",
+        "yesterday, in progress",
+    ]
     assert await titles(ActionItemFilter(incident_id=second.id)) == ["yesterday, in progress", "due today", "undated"]
     assert await titles(ActionItemFilter(due_before=TODAY)) == ["late but done", "late", "yesterday, in progress"]
     assert await titles(ActionItemFilter(overdue=True, incident_id=first.id)) == ["late"]
     assert await queries.count_action_items(p, ActionItemFilter(overdue=True)) == 2
-    assert queries.is_overdue(late) and not queries.is_overdue(due_today) and not queries.is_overdue(undated) and not queries.is_overdue(soon)
+    assert (
+        queries.is_overdue(late)
+        and not queries.is_overdue(due_today)
+        and not queries.is_overdue(undated)
+        and not queries.is_overdue(soon)
+    )
     # Overdue is relative to the day asked about.
     assert queries.is_overdue(soon, TODAY + timedelta(days=3)) and not queries.is_overdue(late_done, TODAY)
 
@@ -169,8 +234,12 @@ async def test_filters_overdue_by_date_and_due_date_order(responder: Actor, brok
     assert raised.value.field == "after"
 
 
-async def test_private_incidents_hide_their_action_items(responder: Actor, viewer: Actor, admin: Actor, broker: object) -> None:
-    secret = await incidents.declare_incident(actor=responder.principal, title="Secret", severity=Severity.SEV3, private=True)
+async def test_private_incidents_hide_their_action_items(
+    responder: Actor, viewer: Actor, admin: Actor, broker: object
+) -> None:
+    secret = await incidents.declare_incident(
+        actor=responder.principal, title="Secret", severity=Severity.SEV3, private=True
+    )
     public = await incidents.declare_incident(actor=admin.principal, title="Public", severity=Severity.SEV3)
     refused = await error_of(new_item(responder, secret.id, "hidden", owner_id=viewer.user_id))
     assert (refused.code, refused.field) == (ErrorCode.VALIDATION, "ownerId")  # naming someone grants no access

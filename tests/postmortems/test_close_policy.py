@@ -31,17 +31,28 @@ async def close(actor: Actor, incident_id: int) -> Incident:
 
 
 @pytest.mark.parametrize("severity", [Severity.SEV1, Severity.SEV2])
-async def test_high_severity_closes_only_with_a_published_postmortem(responder: Actor, broker: object, severity: Severity) -> None:
+async def test_high_severity_closes_only_with_a_published_postmortem(
+    responder: Actor, broker: object, severity: Severity
+) -> None:
     incident, postmortem = await in_postmortem(responder, severity)
     with pytest.raises(PostmortemRequired) as raised:
         await close(responder, incident.id)
     error = raised.value
     assert (error.code, error.field) == (ErrorCode.POLICY, "status")
-    assert error.message == f"{incident.reference} is {severity.value}: publish its postmortem before closing it (its postmortem is DRAFT)"
+    assert (
+        error.message
+        == f"{incident.reference} is {severity.value}: publish its postmortem before closing it (its postmortem is DRAFT)"
+    )
     stored = await Incident.get(id=incident.id)
-    assert (stored.status, stored.version, stored.last_sequence) == (S.POSTMORTEM, incident.version, incident.last_sequence)
+    assert (stored.status, stored.version, stored.last_sequence) == (
+        S.POSTMORTEM,
+        incident.version,
+        incident.last_sequence,
+    )
     peer = await reviewer()
-    await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, no_action_items_reason="Third-party outage")
+    await service.update_postmortem(
+        actor=responder.principal, postmortem_id=postmortem.id, no_action_items_reason="Third-party outage"
+    )
     await approved(responder, postmortem, peer)
     with pytest.raises(PostmortemRequired, match="IN_REVIEW"):
         await close(responder, incident.id)
@@ -83,7 +94,11 @@ async def test_through_graphql_the_refusal_is_a_policy_user_error(gql: object, r
     incident, _ = await in_postmortem(responder, Severity.SEV2)
     from app.ids import to_global_id
 
-    data = await gql.execute(document("UpdateIncidentStatus"), {"input": {"incidentId": to_global_id("Incident", incident.id), "status": "CLOSED"}}, actor=responder)  # type: ignore[attr-defined]
+    data = await gql.execute(
+        document("UpdateIncidentStatus"),
+        {"input": {"incidentId": to_global_id("Incident", incident.id), "status": "CLOSED"}},
+        actor=responder,
+    )  # type: ignore[attr-defined]
     result = data["updateIncidentStatus"]
     assert result["incident"] is None
     assert [(e["code"], e["field"]) for e in result["errors"]] == [("POLICY", "status")]

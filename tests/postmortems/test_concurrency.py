@@ -40,10 +40,19 @@ async def test_one_postmortem_per_incident_under_races(responder: Actor, broker:
 async def test_concurrent_edits_of_one_version_one_wins(responder: Actor, broker: object) -> None:
     _, postmortem = await in_postmortem(responder)
     keys = ["summary", "detection", "response", "recovery"] * 3
-    outcomes = await asyncio.gather(*(
-        outcome(service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, expected_version=1, sections=[SectionEdit(k, f"text {i}")]))
-        for i, k in enumerate(keys)
-    ))
+    outcomes = await asyncio.gather(
+        *(
+            outcome(
+                service.update_postmortem(
+                    actor=responder.principal,
+                    postmortem_id=postmortem.id,
+                    expected_version=1,
+                    sections=[SectionEdit(k, f"text {i}")],
+                )
+            )
+            for i, k in enumerate(keys)
+        )
+    )
     assert outcomes.count(None) == 1 and all(code is ErrorCode.VERSION_CONFLICT for code in outcomes if code)
     stored = await Postmortem.get(id=postmortem.id)
     assert stored.version == 2 and await PostmortemRevision.filter(postmortem_id=postmortem.id).count() == 1
@@ -59,9 +68,17 @@ async def test_timeline_stays_contiguous_with_interleaved_writers(responder: Act
 
     async def items() -> None:
         for i in range(8):
-            await action_items.create_action_item(actor=responder.principal, incident_id=incident.id, postmortem_id=postmortem.id, title=f"item {i}", kind=ActionItemKind.PROCESS)
+            await action_items.create_action_item(
+                actor=responder.principal,
+                incident_id=incident.id,
+                postmortem_id=postmortem.id,
+                title=f"item {i}",
+                kind=ActionItemKind.PROCESS,
+            )
 
     await asyncio.gather(notes(), items(), notes())
-    sequences = await TimelineEvent.filter(incident_id=incident.id).order_by("sequence").values_list("sequence", flat=True)
+    sequences = (
+        await TimelineEvent.filter(incident_id=incident.id).order_by("sequence").values_list("sequence", flat=True)
+    )
     assert list(sequences) == list(range(1, start + 25))
     assert (await Incident.get(id=incident.id)).last_sequence == start + 24

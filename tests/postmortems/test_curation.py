@@ -28,19 +28,30 @@ async def test_highlights_entries_and_their_order(responder: Actor, broker: obje
     incident, postmortem = await in_postmortem(responder, Severity.SEV3)
     p, pid = responder.principal, postmortem.id
     await PostmortemTimelineEntry.filter(postmortem_id=pid).delete()
-    note = await incidents.add_note(actor=p, incident_id=incident.id, body="Rolled back", occurred_at=clock.now() - timedelta(minutes=10))
+    note = await incidents.add_note(
+        actor=p, incident_id=incident.id, body="Rolled back", occurred_at=clock.now() - timedelta(minutes=10)
+    )
     await curation.highlight_event(actor=p, postmortem_id=pid, event_id=note.id)
-    again = await curation.highlight_event(actor=p, postmortem_id=pid, event_id=note.id, annotation="This restored service")
-    same = await curation.highlight_event(actor=p, postmortem_id=pid, event_id=note.id, annotation="This restored service")
+    again = await curation.highlight_event(
+        actor=p, postmortem_id=pid, event_id=note.id, annotation="This restored service"
+    )
+    same = await curation.highlight_event(
+        actor=p, postmortem_id=pid, event_id=note.id, annotation="This restored service"
+    )
     assert same.version == again.version  # nothing changed the second time
     assert await PostmortemTimelineEntry.filter(postmortem_id=pid).count() == 1
     earlier = clock.now() - timedelta(hours=2)
     await curation.add_entry(actor=p, postmortem_id=pid, occurred_at=earlier, body="Config change merged")
     entries = (await queries.timeline_by_postmortem([pid]))[pid]
-    assert [(c.entry.body or c.event.message, c.entry.annotation) for c in entries] == [("Config change merged", ""), ("Rolled back", "This restored service")]  # type: ignore[union-attr]
+    assert [(c.entry.body or c.event.message, c.entry.annotation) for c in entries] == [
+        ("Config change merged", ""),
+        ("Rolled back", "This restored service"),
+    ]  # type: ignore[union-attr]
 
     own, highlight = entries[0].entry, entries[1].entry
-    moved = await curation.update_entry(actor=p, entry_id=own.id, occurred_at=clock.now() - timedelta(minutes=1), body="Config change deployed")
+    moved = await curation.update_entry(
+        actor=p, entry_id=own.id, occurred_at=clock.now() - timedelta(minutes=1), body="Config change deployed"
+    )
     assert [c.entry.id for c in (await queries.timeline_by_postmortem([pid]))[pid]] == [highlight.id, own.id]
     refused = await error_of(curation.update_entry(actor=p, entry_id=highlight.id, body="Rewritten history"))
     assert (refused.code, refused.field) == (ErrorCode.VALIDATION, "body")
@@ -52,14 +63,20 @@ async def test_highlights_entries_and_their_order(responder: Actor, broker: obje
     assert (gone.code, gone.field) == (ErrorCode.NOT_FOUND, "entryId")
     revisions = await PostmortemRevision.filter(postmortem_id=pid).order_by("id")
     assert [r.section for r in revisions] == ["timeline"] * 5 and revisions[-1].version == removed.version
-    assert revisions[-1].before["value"]["annotation"] == "This restored service" and revisions[-1].after == {"value": None}
+    assert revisions[-1].before["value"]["annotation"] == "This restored service" and revisions[-1].after == {
+        "value": None
+    }
 
 
 async def test_events_of_other_incidents_cannot_be_highlighted(responder: Actor, broker: object) -> None:
     _, postmortem = await in_postmortem(responder, Severity.SEV3)
     other = await incidents.declare_incident(actor=responder.principal, title="Other", severity=Severity.SEV3)
     event = await TimelineEvent.get(incident_id=other.id, sequence=1)
-    error = await error_of(curation.highlight_event(actor=responder.principal, postmortem_id=postmortem.id, event_id=event.id))
+    error = await error_of(
+        curation.highlight_event(actor=responder.principal, postmortem_id=postmortem.id, event_id=event.id)
+    )
     assert (error.code, error.field) == (ErrorCode.NOT_FOUND, "eventId")
-    blank = await error_of(curation.add_entry(actor=responder.principal, postmortem_id=postmortem.id, occurred_at=clock.now(), body="  "))
+    blank = await error_of(
+        curation.add_entry(actor=responder.principal, postmortem_id=postmortem.id, occurred_at=clock.now(), body="  ")
+    )
     assert (blank.code, blank.field) == (ErrorCode.VALIDATION, "body")

@@ -19,9 +19,19 @@ PEOPLE = ["Dave Smith", "Alice Jones", "Bob Lee"]
     [
         ("The outage was caused by human error.", "human error", C.BLAME, "human-error"),
         ("Root cause: operator error during the failover.", "operator error", C.BLAME, "human-error"),
-        ("Dave Smith caused the outage by pushing a bad config.", "Dave Smith caused", C.PERSON_AS_CAUSE, "person-caused"),
+        (
+            "Dave Smith caused the outage by pushing a bad config.",
+            "Dave Smith caused",
+            C.PERSON_AS_CAUSE,
+            "person-caused",
+        ),
         ("Then Dave forgot to renew the certificate.", "Dave forgot", C.PERSON_AS_CAUSE, "person-caused"),
-        ("The on-call engineer failed to acknowledge the page.", "The on-call engineer failed to", C.PERSON_AS_CAUSE, "person-caused"),
+        (
+            "The on-call engineer failed to acknowledge the page.",
+            "The on-call engineer failed to",
+            C.PERSON_AS_CAUSE,
+            "person-caused",
+        ),
         ("We failed to notice the disk filling up.", "We failed to", C.PERSON_AS_CAUSE, "person-caused"),
         ("Someone ignored the alert for an hour.", "Someone ignored", C.PERSON_AS_CAUSE, "person-caused"),
         ("The regression was introduced by @mallory.", "introduced by @mallory", C.PERSON_AS_CAUSE, "caused-by-person"),
@@ -109,9 +119,15 @@ suggestion = "Our own wording."
     ids = [r.id for r in rules.rules]
     assert "rockstar" in ids and "should-have" not in ids
     findings = language.analyze(
-        [("s", "A cowboy deploy, careless and sloppy; it should have waited. The SRE on shift forgot the flag.")], people=[], rules=rules
+        [("s", "A cowboy deploy, careless and sloppy; it should have waited. The SRE on shift forgot the flag.")],
+        people=[],
+        rules=rules,
     )
-    assert [(f.rule, f.phrase) for f in findings] == [("rockstar", "cowboy deploy"), ("careless", "sloppy"), ("person-caused", "The SRE on shift forgot")]
+    assert [(f.rule, f.phrase) for f in findings] == [
+        ("rockstar", "cowboy deploy"),
+        ("careless", "sloppy"),
+        ("person-caused", "The SRE on shift forgot"),
+    ]
     assert next(f for f in findings if f.rule == "careless").suggestion == "Our own wording."
 
 

@@ -3,7 +3,7 @@ checks, and key times and durations from known timestamps."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 from types import SimpleNamespace
 
@@ -38,11 +38,16 @@ def test_allowed_targets_and_editable() -> None:
     assert lifecycle.allowed_targets(P.DRAFT) == [P.IN_REVIEW]
     assert lifecycle.allowed_targets(P.IN_REVIEW) == [P.DRAFT, P.PUBLISHED]
     assert lifecycle.allowed_targets(P.PUBLISHED) == [P.DRAFT]
-    assert lifecycle.EDITABLE == {P.DRAFT, P.IN_REVIEW}
+    assert {P.DRAFT, P.IN_REVIEW} == lifecycle.EDITABLE
 
 
 def test_only_current_approvals_by_non_authors_count() -> None:
-    approvals = [lifecycle.Approval(1, 3), lifecycle.Approval(2, 2), lifecycle.Approval(3, 3), lifecycle.Approval(4, None)]
+    approvals = [
+        lifecycle.Approval(1, 3),
+        lifecycle.Approval(2, 2),
+        lifecycle.Approval(3, 3),
+        lifecycle.Approval(4, None),
+    ]
     assert lifecycle.counting_approvals(approvals, author_ids=[3], content_version=3) == [1]
     assert lifecycle.counting_approvals(approvals, author_ids=[1, 3], content_version=3) == []
 
@@ -50,17 +55,29 @@ def test_only_current_approvals_by_non_authors_count() -> None:
 def test_publish_blockers() -> None:
     ready = lifecycle.publish_blockers(status=P.IN_REVIEW, approvers=[7], action_items=1, no_action_items_reason="")
     assert ready == []
-    assert lifecycle.publish_blockers(status=P.IN_REVIEW, approvers=[7], action_items=0, no_action_items_reason="Vendor bug") == []
-    blocked = lifecycle.publish_blockers(status=P.DRAFT, approvers=[], action_items=0, no_action_items_reason="  ", incident_open=True)
+    assert (
+        lifecycle.publish_blockers(
+            status=P.IN_REVIEW, approvers=[7], action_items=0, no_action_items_reason="Vendor bug"
+        )
+        == []
+    )
+    blocked = lifecycle.publish_blockers(
+        status=P.DRAFT, approvers=[], action_items=0, no_action_items_reason="  ", incident_open=True
+    )
     assert [b.field for b in blocked] == ["postmortemId", "postmortemId", "postmortemId", "noActionItemsReason"]
 
 
 @pytest.mark.parametrize(("current", "target"), list(product(A, A)))
 def test_action_item_moves(current: A, target: A) -> None:
     allowed = {
-        (A.OPEN, A.IN_PROGRESS), (A.OPEN, A.DONE), (A.OPEN, A.WONT_DO),
-        (A.IN_PROGRESS, A.OPEN), (A.IN_PROGRESS, A.DONE), (A.IN_PROGRESS, A.WONT_DO),
-        (A.DONE, A.OPEN), (A.WONT_DO, A.OPEN),
+        (A.OPEN, A.IN_PROGRESS),
+        (A.OPEN, A.DONE),
+        (A.OPEN, A.WONT_DO),
+        (A.IN_PROGRESS, A.OPEN),
+        (A.IN_PROGRESS, A.DONE),
+        (A.IN_PROGRESS, A.WONT_DO),
+        (A.DONE, A.OPEN),
+        (A.WONT_DO, A.OPEN),
     }
     refusal = lifecycle.action_item_refusal(current, target)
     assert (refusal is None) == ((current, target) in allowed)
@@ -69,22 +86,38 @@ def test_action_item_moves(current: A, target: A) -> None:
 def test_default_template_has_the_issue_sections() -> None:
     titles = [s["title"] for s in content.DEFAULT_SECTIONS]
     assert titles == [
-        "Summary", "Customer impact", "Detection", "Response", "Recovery", "Root cause analysis",
-        "Contributing factors", "What went well", "What went wrong", "Where we got lucky", "Lessons learned",
+        "Summary",
+        "Customer impact",
+        "Detection",
+        "Response",
+        "Recovery",
+        "Root cause analysis",
+        "Contributing factors",
+        "What went well",
+        "What went wrong",
+        "Where we got lucky",
+        "Lessons learned",
     ]
-    assert content.check_template_sections([content.TemplateSection(s["key"], s["title"], SectionKind(s["kind"]), s["guidance"]) for s in content.DEFAULT_SECTIONS])
+    assert content.check_template_sections(
+        [
+            content.TemplateSection(s["key"], s["title"], SectionKind(s["kind"]), s["guidance"])
+            for s in content.DEFAULT_SECTIONS
+        ]
+    )
 
 
 def test_content_checks() -> None:
     assert content.check_whys([content.Why(" Why? ", " Because ")]) == [{"question": "Why?", "answer": "Because"}]
     with pytest.raises(DomainError):
         content.check_whys([content.Why("q", "a")] * 11)
-    assert content.check_factors([content.Factor(FactorCategory.EXTERNAL, "Cloud region outage")]) == [{"category": "EXTERNAL", "description": "Cloud region outage"}]
+    assert content.check_factors([content.Factor(FactorCategory.EXTERNAL, "Cloud region outage")]) == [
+        {"category": "EXTERNAL", "description": "Cloud region outage"}
+    ]
     with pytest.raises(DomainError):
         content.check_factors([content.Factor(FactorCategory.PROCESS, "")])
 
 
-T0 = datetime(2026, 3, 1, 14, 2, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 14, 2, tzinfo=UTC)
 
 
 def test_key_times_and_durations_from_known_timestamps() -> None:

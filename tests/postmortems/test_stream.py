@@ -26,7 +26,11 @@ SCHEMA = build_schema()
 
 async def subscribe(actor: Actor, postmortem_id: int) -> AsyncIterator[Any]:
     context = Context(principal=actor.principal, request_id="test")
-    result = await SCHEMA.subscribe(document("PostmortemUpdated"), variable_values={"postmortemId": to_global_id("Postmortem", postmortem_id)}, context_value=context)
+    result = await SCHEMA.subscribe(
+        document("PostmortemUpdated"),
+        variable_values={"postmortemId": to_global_id("Postmortem", postmortem_id)},
+        context_value=context,
+    )
     assert hasattr(result, "__anext__"), result
     return result  # type: ignore[return-value]
 
@@ -50,16 +54,31 @@ async def test_a_co_author_sees_each_edit(responder: Actor, broker: object) -> N
     stream = await subscribe(co_author, postmortem.id)
     try:
         pending = await started(stream)
-        await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, sections=[SectionEdit("detection", "A synthetic check paged at 14:06.")])
+        await service.update_postmortem(
+            actor=responder.principal,
+            postmortem_id=postmortem.id,
+            sections=[SectionEdit("detection", "A synthetic check paged at 14:06.")],
+        )
         update = await pending
         assert update["changedSections"] == ["detection"] and update["actor"]["id"] == responder.global_id
         assert update["postmortem"]["version"] == 2
-        assert next(s for s in update["postmortem"]["sections"] if s["key"] == "detection")["body"] == "A synthetic check paged at 14:06."
+        assert (
+            next(s for s in update["postmortem"]["sections"] if s["key"] == "detection")["body"]
+            == "A synthetic check paged at 14:06."
+        )
 
         pending = await started(stream)
-        await action_items.create_action_item(actor=responder.principal, incident_id=postmortem.incident_id, postmortem_id=postmortem.id, title="Page on checkout 5xx", kind=ActionItemKind.DETECT)
+        await action_items.create_action_item(
+            actor=responder.principal,
+            incident_id=postmortem.incident_id,
+            postmortem_id=postmortem.id,
+            title="Page on checkout 5xx",
+            kind=ActionItemKind.DETECT,
+        )
         update = await pending
-        assert update["changedSections"] == ["actionItems"] and [i["title"] for i in update["postmortem"]["actionItems"]] == ["Page on checkout 5xx"]
+        assert update["changedSections"] == ["actionItems"] and [
+            i["title"] for i in update["postmortem"]["actionItems"]
+        ] == ["Page on checkout 5xx"]
 
         pending = await started(stream)
         await review.submit(actor=responder.principal, postmortem_id=postmortem.id, reviewer_ids=[co_author.user_id])
@@ -75,7 +94,9 @@ async def test_a_refused_edit_sends_nothing(responder: Actor, broker: object) ->
     try:
         pending = await started(stream)
         with pytest.raises(DomainError):
-            await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, expected_version=7, title="Stale")
+            await service.update_postmortem(
+                actor=responder.principal, postmortem_id=postmortem.id, expected_version=7, title="Stale"
+            )
         await asyncio.sleep(0.1)
         assert not pending.done()
         await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, title="Fresh")
@@ -87,7 +108,11 @@ async def test_a_refused_edit_sends_nothing(responder: Actor, broker: object) ->
 async def test_invisible_postmortems_cannot_be_followed(responder: Actor, viewer: Actor, broker: object) -> None:
     _, postmortem = await in_postmortem(responder, private=True)
     context = Context(principal=viewer.principal, request_id="test")
-    result = await SCHEMA.subscribe(document("PostmortemUpdated"), variable_values={"postmortemId": to_global_id("Postmortem", postmortem.id)}, context_value=context)
+    result = await SCHEMA.subscribe(
+        document("PostmortemUpdated"),
+        variable_values={"postmortemId": to_global_id("Postmortem", postmortem.id)},
+        context_value=context,
+    )
     first = await asyncio.wait_for(result.__anext__(), 5)  # type: ignore[union-attr]
     assert first.errors and first.errors[0].message == "Postmortem not found"
 
@@ -116,7 +141,9 @@ async def test_edits_reach_a_co_author_through_redis(responder: Actor, redis_bro
     try:
         pending = asyncio.ensure_future(next_update(stream))
         await asyncio.sleep(0.3)  # the Redis subscription is in place
-        await service.update_postmortem(actor=co_author.principal, postmortem_id=postmortem.id, whys=[])  # no change: no message
+        await service.update_postmortem(
+            actor=co_author.principal, postmortem_id=postmortem.id, whys=[]
+        )  # no change: no message
         await service.update_postmortem(actor=responder.principal, postmortem_id=postmortem.id, title="Search outage")
         update = await pending
         assert update["postmortem"]["title"] == "Search outage" and update["changedSections"] == ["title"]

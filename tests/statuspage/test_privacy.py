@@ -23,10 +23,16 @@ from tests.conftest import Backend, GraphQLClient, make_actor, wipe
 from tests.contract import document
 
 PUBLIC_PATHS = [
-    "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json", "/api/v2/incidents.json",
-    "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
-    "/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json",
-    "/status/feed.atom", "/status",
+    "/api/v2/summary.json",
+    "/api/v2/status.json",
+    "/api/v2/components.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/api/v2/scheduled-maintenances.json",
+    "/api/v2/scheduled-maintenances/upcoming.json",
+    "/api/v2/scheduled-maintenances/active.json",
+    "/status/feed.atom",
+    "/status",
 ]
 # Free text around each marker: markup, quotes, entities, non-ASCII, newlines.
 noise = st.text(alphabet=st.sampled_from(list("ab <>&\"'/\\é中\n;{}")), max_size=12)
@@ -53,8 +59,11 @@ async def build(plan: list[tuple[bool, str, list[tuple[Audience, PublicStatus, s
     markers = Markers()
     for private, text, updates, rename in plan:
         declared = await incidents.declare_incident(
-            actor=admin.principal, title=markers.new("TITLE", secret=True) + text.replace("\n", " ")[:50],
-            summary=markers.new("SUMMARY", secret=True) + text, severity=Severity.SEV2, private=private,
+            actor=admin.principal,
+            title=markers.new("TITLE", secret=True) + text.replace("\n", " ")[:50],
+            summary=markers.new("SUMMARY", secret=True) + text,
+            severity=Severity.SEV2,
+            private=private,
         )
         published = False
         for audience, status, words, impact in updates:
@@ -66,19 +75,27 @@ async def build(plan: list[tuple[bool, str, list[tuple[Audience, PublicStatus, s
                 if impact:
                     kwargs["component_impacts"] = [(api.id, ComponentStatus.PARTIAL_OUTAGE)]
             try:
-                await service.post_status_update(actor=admin.principal, incident_id=declared.id, message=message, audience=audience, **kwargs)
+                await service.post_status_update(
+                    actor=admin.principal, incident_id=declared.id, message=message, audience=audience, **kwargs
+                )
             except DomainError:
                 assert private and audience is Audience.PUBLIC  # refused, and only that
                 continue
             published = published or public
             if public:  # only the latest public title is shown; earlier ones are superseded, not secret
-                markers.public[:] = [m for m in markers.public if not m.startswith("PTITLE")] + [kwargs["public_title"][:-1]]
+                markers.public[:] = [m for m in markers.public if not m.startswith("PTITLE")] + [
+                    kwargs["public_title"][:-1]
+                ]
         if rename:
-            await incidents.update_incident(actor=admin.principal, incident_id=declared.id, title=markers.new("RENAMED", secret=True))
+            await incidents.update_incident(
+                actor=admin.principal, incident_id=declared.id, title=markers.new("RENAMED", secret=True)
+            )
     return markers
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(plan=st.lists(incident, min_size=1, max_size=4))
 async def test_no_private_or_internal_text_in_any_public_output(
     plan: list[Any], clean_db: Backend, gql: GraphQLClient, broker: Any
@@ -94,7 +111,9 @@ async def test_no_private_or_internal_text_in_any_public_output(
     assert query.status_code == 200 and "errors" not in query.json()
     outputs["statusPage"] = query.text
     schema = gql.http._transport.app.state.schema  # type: ignore[attr-defined]
-    stream = await schema.subscribe(document("StatusPageUpdated"), context_value=Context(principal=None, request_id="p"))
+    stream = await schema.subscribe(
+        document("StatusPageUpdated"), context_value=Context(principal=None, request_id="p")
+    )
     try:
         first = await asyncio.wait_for(stream.__anext__(), 5)
     finally:

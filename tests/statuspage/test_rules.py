@@ -39,7 +39,9 @@ def h(hours: float) -> datetime:
         ([C.OPERATIONAL], [Impact.NONE], True, (Indicator.NONE, "Service Under Maintenance")),
     ],
 )
-def test_overall_indicator(statuses: list[C], impacts: list[Impact], maintenance: bool, expected: tuple[Indicator, str]) -> None:
+def test_overall_indicator(
+    statuses: list[C], impacts: list[Impact], maintenance: bool, expected: tuple[Indicator, str]
+) -> None:
     result = rules.overall(statuses, impacts, maintenance_active=maintenance)
     assert (result.indicator, result.description) == expected
 
@@ -47,7 +49,12 @@ def test_overall_indicator(statuses: list[C], impacts: list[Impact], maintenance
 def test_maintenance_status_follows_the_clock() -> None:
     times = rules.MaintenanceTimes(scheduled_for=h(10), scheduled_until=h(12))
     assert [rules.maintenance_status(times, h(x)) for x in (0, 9.99, 10, 11.5, 12, 30)] == [
-        M.SCHEDULED, M.SCHEDULED, M.IN_PROGRESS, M.IN_PROGRESS, M.COMPLETED, M.COMPLETED
+        M.SCHEDULED,
+        M.SCHEDULED,
+        M.IN_PROGRESS,
+        M.IN_PROGRESS,
+        M.COMPLETED,
+        M.COMPLETED,
     ]
     assert rules.next_boundary(times, h(1)) == h(10)
     assert rules.next_boundary(times, h(10)) == h(12)
@@ -58,7 +65,12 @@ def test_maintenance_status_with_updates() -> None:
     # started early at 9, verifying from 11, scheduled end 12 completes it
     times = rules.MaintenanceTimes(scheduled_for=h(10), scheduled_until=h(12), started_at=h(9), verifying_at=h(11))
     assert [rules.maintenance_status(times, h(x)) for x in (8, 9, 10.5, 11, 11.9, 12)] == [
-        M.SCHEDULED, M.IN_PROGRESS, M.IN_PROGRESS, M.VERIFYING, M.VERIFYING, M.COMPLETED
+        M.SCHEDULED,
+        M.IN_PROGRESS,
+        M.IN_PROGRESS,
+        M.VERIFYING,
+        M.VERIFYING,
+        M.COMPLETED,
     ]
     assert times.window() == (h(9), h(12))
     early = rules.MaintenanceTimes(scheduled_for=h(10), scheduled_until=h(12), completed_at=h(10.5))
@@ -100,8 +112,13 @@ def test_uptime_over_several_days_weights_by_observed_time() -> None:
     # Created at noon on day 1 (12 h observed, 3 h major outage); day 2 fully operational
     # except a 2 h maintenance during which an outage of 1 h happens; day 3 not reached yet.
     created = h(12)
-    changes = [(h(12), C.OPERATIONAL), (h(15), C.MAJOR_OUTAGE), (h(18), C.OPERATIONAL),
-               (h(34), C.MAJOR_OUTAGE), (h(35), C.OPERATIONAL)]
+    changes = [
+        (h(12), C.OPERATIONAL),
+        (h(15), C.MAJOR_OUTAGE),
+        (h(18), C.OPERATIONAL),
+        (h(34), C.MAJOR_OUTAGE),
+        (h(35), C.OPERATIONAL),
+    ]
     windows = [(h(33), h(35))]
     intervals = uptime.effective_intervals(created, C.OPERATIONAL, changes, windows, h(48))
     days = uptime.daily(intervals, [date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 12)], UTC)

@@ -8,24 +8,41 @@ from datetime import timedelta
 import pytest
 
 from app.errors import DomainError, ErrorCode
+from app.identity.models import Role
 from app.incidents import service as incidents
 from app.incidents.enums import Severity, TimelineKind
 from app.incidents.models import TimelineEvent
 from app.statuspage import maintenance, queries, service
 from app.statuspage.cache import public_cache
-from app.statuspage.enums import Audience, ComponentStatus as C, Impact, Indicator, MaintenanceStatus as M, PublicStatus as P
+from app.statuspage.enums import (
+    Audience,
+    Impact,
+    Indicator,
+)
+from app.statuspage.enums import (
+    ComponentStatus as C,
+)
+from app.statuspage.enums import (
+    MaintenanceStatus as M,
+)
+from app.statuspage.enums import (
+    PublicStatus as P,
+)
 from app.statuspage.models import ComponentStatusChange, PublicIncident, StatusUpdate
 from tests.conftest import Actor, make_actor
 from tests.statuspage.conftest import Clock
-from app.identity.models import Role
 
 
 async def declare(actor: Actor, **kwargs: object):  # type: ignore[no-untyped-def]
-    return await incidents.declare_incident(actor=actor.principal, **{"title": "Internal: db-7 disk full", "severity": Severity.SEV2, **kwargs})  # type: ignore[arg-type]
+    return await incidents.declare_incident(
+        actor=actor.principal, **{"title": "Internal: db-7 disk full", "severity": Severity.SEV2, **kwargs}
+    )  # type: ignore[arg-type]
 
 
 async def post(actor: Actor, incident_id: int, audience: Audience = Audience.PUBLIC, **kwargs: object) -> StatusUpdate:
-    return await service.post_status_update(actor=actor.principal, incident_id=incident_id, audience=audience, **{"message": "Update", **kwargs})  # type: ignore[arg-type]
+    return await service.post_status_update(
+        actor=actor.principal, incident_id=incident_id, audience=audience, **{"message": "Update", **kwargs}
+    )  # type: ignore[arg-type]
 
 
 async def test_public_update_publishes_the_incident(admin: Actor, broker: object) -> None:
@@ -37,8 +54,13 @@ async def test_public_update_publishes_the_incident(admin: Actor, broker: object
     snapshot = await public_cache.snapshot()
     assert snapshot.incidents == () and snapshot.overall.indicator is Indicator.NONE
 
-    update = await post(admin, incident.id, message="Some API requests fail", public_title="API errors",
-                        component_impacts=[(api.id, C.PARTIAL_OUTAGE)])
+    update = await post(
+        admin,
+        incident.id,
+        message="Some API requests fail",
+        public_title="API errors",
+        component_impacts=[(api.id, C.PARTIAL_OUTAGE)],
+    )
     assert update.public_status is P.INVESTIGATING
     assert update.impacts == [{"componentId": api.id, "name": "API", "from": "OPERATIONAL", "to": "PARTIAL_OUTAGE"}]
     snapshot = await public_cache.snapshot()  # the command dropped the cache: no stale read
@@ -61,7 +83,9 @@ async def test_resolving_restores_the_components_it_broke(admin: Actor, broker: 
     await service.set_component_status(actor=admin.principal, component_id=other.id, status=C.DEGRADED_PERFORMANCE)
     await post(admin, incident.id, component_impacts=[(api.id, C.MAJOR_OUTAGE), (web.id, C.DEGRADED_PERFORMANCE)])
     await post(admin, incident.id, public_status=P.MONITORING, component_impacts=[(api.id, C.DEGRADED_PERFORMANCE)])
-    await post(admin, incident.id, public_status=P.RESOLVED, message="Fixed", component_impacts=[(web.id, C.PARTIAL_OUTAGE)])
+    await post(
+        admin, incident.id, public_status=P.RESOLVED, message="Fixed", component_impacts=[(web.id, C.PARTIAL_OUTAGE)]
+    )
     snapshot = await public_cache.snapshot()
     statuses = {c.name: c.status for c in snapshot.components}
     # API set back by the resolution; Web as the resolving update said; Other was not this incident's
@@ -91,10 +115,26 @@ async def test_status_update_validation(admin: Actor, broker: object) -> None:
     cases = [
         (dict(incident_id=private.id), ErrorCode.VALIDATION, "audience"),
         (dict(incident_id=incident.id, message=" "), ErrorCode.VALIDATION, "message"),
-        (dict(incident_id=incident.id, audience=Audience.INTERNAL, component_impacts=[(api.id, C.MAJOR_OUTAGE)]), ErrorCode.VALIDATION, "componentImpacts"),
-        (dict(incident_id=incident.id, audience=Audience.INTERNAL, public_title="x"), ErrorCode.VALIDATION, "publicTitle"),
-        (dict(incident_id=incident.id, component_impacts=[(api.id, C.MAJOR_OUTAGE), (api.id, C.OPERATIONAL)]), ErrorCode.VALIDATION, "componentImpacts"),
-        (dict(incident_id=incident.id, component_impacts=[(api.id + 99, C.MAJOR_OUTAGE)]), ErrorCode.NOT_FOUND, "componentImpacts"),
+        (
+            dict(incident_id=incident.id, audience=Audience.INTERNAL, component_impacts=[(api.id, C.MAJOR_OUTAGE)]),
+            ErrorCode.VALIDATION,
+            "componentImpacts",
+        ),
+        (
+            dict(incident_id=incident.id, audience=Audience.INTERNAL, public_title="x"),
+            ErrorCode.VALIDATION,
+            "publicTitle",
+        ),
+        (
+            dict(incident_id=incident.id, component_impacts=[(api.id, C.MAJOR_OUTAGE), (api.id, C.OPERATIONAL)]),
+            ErrorCode.VALIDATION,
+            "componentImpacts",
+        ),
+        (
+            dict(incident_id=incident.id, component_impacts=[(api.id + 99, C.MAJOR_OUTAGE)]),
+            ErrorCode.NOT_FOUND,
+            "componentImpacts",
+        ),
         (dict(incident_id=incident.id + 99), ErrorCode.NOT_FOUND, "incidentId"),
     ]
     for kwargs, code, field in cases:
@@ -132,7 +172,8 @@ async def test_components_and_groups(admin: Actor, responder: Actor, broker: obj
     snapshot = await public_cache.snapshot()
     assert [c.name for c in snapshot.components] == ["API", "DNS", "CDN"]
     assert [(g.name if g else None, [c.name for c in members]) for g, members in snapshot.grouped()] == [
-        (None, ["API"]), ("Edge", ["DNS", "CDN"])
+        (None, ["API"]),
+        ("Edge", ["DNS", "CDN"]),
     ]
     await service.set_component_status(actor=responder.principal, component_id=b.id, status=C.MAJOR_OUTAGE)
     snapshot = await public_cache.snapshot()
@@ -157,15 +198,24 @@ async def test_maintenance_over_time(admin: Actor, broker: object, fake_clock: C
     db = await service.create_component(actor=admin.principal, name="Database")
     start = fake_clock.current + timedelta(hours=1)
     m = await maintenance.schedule_maintenance(
-        actor=admin.principal, title="Upgrade", message="Postgres upgrade", component_ids=[db.id],
-        scheduled_for=start, scheduled_until=start + timedelta(hours=2),
+        actor=admin.principal,
+        title="Upgrade",
+        message="Postgres upgrade",
+        component_ids=[db.id],
+        scheduled_for=start,
+        scheduled_until=start + timedelta(hours=2),
     )
 
     async def seen() -> tuple[M, C, list[int], list[int]]:
         snapshot = await public_cache.snapshot()
         [view] = [v for v in snapshot.maintenances if v.id == m.id] or [None]
         status = view.status if view else M.CANCELLED
-        return status, snapshot.components_by_id[db.id].status, [v.id for v in snapshot.upcoming_maintenances], [v.id for v in snapshot.active_maintenances]
+        return (
+            status,
+            snapshot.components_by_id[db.id].status,
+            [v.id for v in snapshot.upcoming_maintenances],
+            [v.id for v in snapshot.active_maintenances],
+        )
 
     assert await seen() == (M.SCHEDULED, C.OPERATIONAL, [m.id], [])
     fake_clock.current = start  # no write: the cached snapshot expires at the boundary
@@ -173,7 +223,9 @@ async def test_maintenance_over_time(admin: Actor, broker: object, fake_clock: C
     snapshot = await public_cache.snapshot()
     assert snapshot.overall.description == "Service Under Maintenance"
     fake_clock.advance(minutes=30)
-    await maintenance.post_maintenance_update(actor=admin.principal, maintenance_id=m.id, status=M.VERIFYING, message="Checking")
+    await maintenance.post_maintenance_update(
+        actor=admin.principal, maintenance_id=m.id, status=M.VERIFYING, message="Checking"
+    )
     assert await seen() == (M.VERIFYING, C.UNDER_MAINTENANCE, [], [m.id])
     fake_clock.current = start + timedelta(hours=2)
     assert await seen() == (M.COMPLETED, C.OPERATIONAL, [], [])
@@ -183,7 +235,9 @@ async def test_maintenance_over_time(admin: Actor, broker: object, fake_clock: C
     # the history shows the maintenance, caused by it
     changes, views = await queries.history(db.id, fake_clock.current)
     assert [(c.to_status, c.cause.maintenance_id) for c in changes] == [
-        (C.OPERATIONAL, None), (C.UNDER_MAINTENANCE, m.id), (C.OPERATIONAL, m.id)
+        (C.OPERATIONAL, None),
+        (C.UNDER_MAINTENANCE, m.id),
+        (C.OPERATIONAL, m.id),
     ]
     assert views[m.id].status is M.COMPLETED
 
@@ -193,13 +247,21 @@ async def test_maintenance_edits_and_cancel(admin: Actor, broker: object, fake_c
     b = await service.create_component(actor=admin.principal, name="B")
     now = fake_clock.current
     m = await maintenance.schedule_maintenance(
-        actor=admin.principal, title="Work", message="Planned", component_ids=[a.id],
-        scheduled_for=now + timedelta(hours=1), scheduled_until=now + timedelta(hours=2),
+        actor=admin.principal,
+        title="Work",
+        message="Planned",
+        component_ids=[a.id],
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
     )
-    m = await maintenance.update_maintenance(actor=admin.principal, maintenance_id=m.id, component_ids=[a.id, b.id], scheduled_until=now + timedelta(hours=3))
+    m = await maintenance.update_maintenance(
+        actor=admin.principal, maintenance_id=m.id, component_ids=[a.id, b.id], scheduled_until=now + timedelta(hours=3)
+    )
     fake_clock.advance(minutes=70)
     with pytest.raises(DomainError) as raised:
-        await maintenance.update_maintenance(actor=admin.principal, maintenance_id=m.id, scheduled_for=now + timedelta(hours=4))
+        await maintenance.update_maintenance(
+            actor=admin.principal, maintenance_id=m.id, scheduled_for=now + timedelta(hours=4)
+        )
     assert (raised.value.code, raised.value.field) == (ErrorCode.INVALID_TRANSITION, "scheduledFor")
     with pytest.raises(DomainError) as raised:
         await maintenance.update_maintenance(actor=admin.principal, maintenance_id=m.id, component_ids=[a.id])
@@ -209,8 +271,12 @@ async def test_maintenance_edits_and_cancel(admin: Actor, broker: object, fake_c
     assert view.status is M.COMPLETED and view.ended_at == fake_clock.current
     assert view.updates[0].status is M.COMPLETED
     later = await maintenance.schedule_maintenance(
-        actor=admin.principal, title="Later", message="Planned", component_ids=[],
-        scheduled_for=fake_clock.current + timedelta(days=1), scheduled_until=fake_clock.current + timedelta(days=1, hours=1),
+        actor=admin.principal,
+        title="Later",
+        message="Planned",
+        component_ids=[],
+        scheduled_for=fake_clock.current + timedelta(days=1),
+        scheduled_until=fake_clock.current + timedelta(days=1, hours=1),
     )
     await maintenance.cancel_maintenance(actor=admin.principal, maintenance_id=later.id, message="Not needed")
     snapshot = await public_cache.snapshot()
@@ -222,12 +288,18 @@ async def test_maintenance_edits_and_cancel(admin: Actor, broker: object, fake_c
         (dict(scheduled_for=now + timedelta(hours=2), scheduled_until=now + timedelta(days=40)), "scheduledUntil"),
     ]:
         with pytest.raises(DomainError) as raised:
-            await maintenance.schedule_maintenance(actor=admin.principal, title="x", message="y", component_ids=[], **kwargs)  # type: ignore[arg-type]
+            await maintenance.schedule_maintenance(
+                actor=admin.principal, title="x", message="y", component_ids=[], **kwargs
+            )  # type: ignore[arg-type]
         assert raised.value.field == field
     with pytest.raises(DomainError) as raised:
         await maintenance.schedule_maintenance(
-            actor=admin.principal, title="x", message="y", component_ids=[999],
-            scheduled_for=now + timedelta(hours=2), scheduled_until=now + timedelta(hours=3),
+            actor=admin.principal,
+            title="x",
+            message="y",
+            component_ids=[999],
+            scheduled_for=now + timedelta(hours=2),
+            scheduled_until=now + timedelta(hours=3),
         )
     assert (raised.value.code, raised.value.field) == (ErrorCode.NOT_FOUND, "componentIds")
 

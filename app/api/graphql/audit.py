@@ -20,7 +20,9 @@ from app.ids import to_global_id
 @strawberry.type(description="One mutation or security event, as it happened. Never holds a secret.")
 class AuditEntry(Node):
     at: DateTime
-    operation: str = strawberry.field(description="The GraphQL field (`declareIncident`) or the event (`authenticate`).")
+    operation: str = strawberry.field(
+        description="The GraphQL field (`declareIncident`) or the event (`authenticate`)."
+    )
     target: str | None = strawberry.field(description="The global id of what it was about, when there is one.")
     request_id: str | None
     client_ip: str | None
@@ -78,7 +80,11 @@ class AuditLogFilter:
 class AuditQuery:
     @strawberry.field(description="Admin: the audit log, newest first.")
     async def audit_log(
-        self, info: Info[Context, None], first: int | None = None, after: str | None = None, filter: AuditLogFilter | None = None
+        self,
+        info: Info[Context, None],
+        first: int | None = None,
+        after: str | None = None,
+        filter: AuditLogFilter | None = None,
     ) -> AuditEntryConnection:
         require(info.context.principal, Action.ADMIN)
         domain_filter = None
@@ -93,7 +99,10 @@ class AuditQuery:
             )
         page = await queries.entries(first=first, after=after, flt=domain_filter)
         return AuditEntryConnection(
-            edges=[AuditEntryEdge(cursor=c, node=AuditEntry.from_model(e)) for c, e in zip(page.cursors, page.items, strict=True)],
+            edges=[
+                AuditEntryEdge(cursor=c, node=AuditEntry.from_model(e))
+                for c, e in zip(page.cursors, page.items, strict=True)
+            ],
             page_info=page_info(page),
         )
 

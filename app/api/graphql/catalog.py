@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app import pagination
 from app.api.graphql.context import Context
 from app.api.graphql.errors import UserError, payload
 from app.api.graphql.relay import Node, PageInfo, page_info
@@ -13,7 +14,6 @@ from app.catalog import service as catalog
 from app.catalog.models import Service as ServiceModel
 from app.identity.policy import Action, require
 from app.ids import to_global_id
-from app import pagination
 
 
 @strawberry.type
@@ -71,7 +71,9 @@ class CatalogQuery:
         require(info.context.principal, Action.READ)
         page = await pagination.by_id(ServiceModel.all(), kind="service", first=first, after=after)
         return ServiceConnection(
-            edges=[ServiceEdge(cursor=c, node=Service.from_model(s)) for c, s in zip(page.cursors, page.items, strict=True)],
+            edges=[
+                ServiceEdge(cursor=c, node=Service.from_model(s)) for c, s in zip(page.cursors, page.items, strict=True)
+            ],
             page_info=page_info(page),
             total_count=await ServiceModel.all().count(),
         )

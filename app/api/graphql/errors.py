@@ -75,7 +75,9 @@ def format_request_error(error: GraphQLError) -> dict[str, Any]:
     formatted = error.formatted
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
-        extensions["code"] = "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+        extensions["code"] = (
+            "GRAPHQL_PARSE_FAILED" if isinstance(error, GraphQLSyntaxError) else "GRAPHQL_VALIDATION_FAILED"
+        )
     formatted["extensions"] = extensions
     return formatted
 

@@ -23,8 +23,8 @@ from graphql import (
     OperationDefinitionNode,
     execute,
     parse,
-    subscribe,
     specified_rules,
+    subscribe,
     validate,
 )
 from graphql.execution.values import get_variable_values
@@ -59,7 +59,12 @@ class Prepared:
 
 class Executor:
     def __init__(
-        self, schema: strawberry.Schema, *, introspection: bool, limits: QueryLimits | None = None, cache_size: int = 1024
+        self,
+        schema: strawberry.Schema,
+        *,
+        introspection: bool,
+        limits: QueryLimits | None = None,
+        cache_size: int = 1024,
     ) -> None:
         self.strawberry_schema = schema
         self.schema: GraphQLSchema = schema._schema
@@ -86,7 +91,15 @@ class Executor:
 
     def _prepare(self, query: str, operation_name: str | None) -> Prepared:
         if len(query) > MAX_QUERY_LENGTH:
-            return Prepared(None, [GraphQLError(f"The document is longer than {MAX_QUERY_LENGTH} characters", extensions={"code": "QUERY_TOO_LONG"})])
+            return Prepared(
+                None,
+                [
+                    GraphQLError(
+                        f"The document is longer than {MAX_QUERY_LENGTH} characters",
+                        extensions={"code": "QUERY_TOO_LONG"},
+                    )
+                ],
+            )
         try:
             document = parse(query, max_tokens=self.limits.tokens)
         except GraphQLError as error:
@@ -97,7 +110,11 @@ class Executor:
         operation = operations[0] if len(operations) == 1 else None
         errors = validate(self.schema, document, self.rules) or validate(self.schema, document, self.limit_rules)
         if operation is None and not errors:
-            message = f"Unknown operation named '{operation_name}'" if operation_name else "Provide operationName: the document has several operations"
+            message = (
+                f"Unknown operation named '{operation_name}'"
+                if operation_name
+                else "Provide operationName: the document has several operations"
+            )
             errors = [GraphQLError(message, extensions={"code": "OPERATION_RESOLUTION_FAILURE"})]
         return Prepared(
             document=document,
@@ -108,7 +125,13 @@ class Executor:
         )
 
     async def execute(
-        self, prepared: Prepared, *, variables: dict[str, Any] | None, context: Any, operation_name: str | None, root: Any = None
+        self,
+        prepared: Prepared,
+        *,
+        variables: dict[str, Any] | None,
+        context: Any,
+        operation_name: str | None,
+        root: Any = None,
     ) -> ExecutionResult:
         assert prepared.document is not None
         if errors := variable_errors(variables):
@@ -130,10 +153,13 @@ class Executor:
             assert prepared.operation is not None
             roots = [s for s in prepared.operation.selection_set.selections if isinstance(s, FieldNode)]
             await audit_hooks.operation_done(
-                operation_type=prepared.operation_type, roots=roots, variables=variables, result=result, context=context  # type: ignore[arg-type]
+                operation_type=prepared.operation_type,
+                roots=roots,
+                variables=variables,
+                result=result,
+                context=context,  # type: ignore[arg-type]
             )
         return result  # type: ignore[return-value]
-
 
     async def subscribe(
         self, prepared: Prepared, *, variables: dict[str, Any] | None, context: Any, operation_name: str | None
@@ -156,7 +182,9 @@ class Executor:
             log_unexpected(result.errors, getattr(context, "request_id", "-"))
         return result  # type: ignore[return-value]
 
-    def coerce_variables(self, prepared: Prepared, variables: dict[str, Any] | None) -> dict[str, Any] | list[GraphQLError]:
+    def coerce_variables(
+        self, prepared: Prepared, variables: dict[str, Any] | None
+    ) -> dict[str, Any] | list[GraphQLError]:
         """The variables as the operation's declared types read them, or why they cannot."""
         if errors := variable_errors(variables):
             return errors

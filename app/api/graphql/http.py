@@ -15,9 +15,9 @@ from app.api.auth import principal_for
 from app.api.graphql.context import Context
 from app.api.graphql.errors import format_error, format_request_error
 from app.api.graphql.executor import Executor
-from app.api.ratelimit import ApiLimits
 from app.api.graphql.public import is_public
 from app.api.http.responses import JSONResponse, graphql_error_response
+from app.api.ratelimit import ApiLimits
 from app.identity.policy import Unauthenticated
 
 log = logging.getLogger("app.graphql")
@@ -48,7 +48,9 @@ class GraphQLEndpoint:
         except Exception:
             request_id = scope.get("state", {}).get("request_id", "-")
             log.exception("unexpected error in %s /graphql (request %s)", request.method, request_id)
-            response = graphql_error_response(500, f"Unexpected error (request id {request_id})", "INTERNAL_SERVER_ERROR")
+            response = graphql_error_response(
+                500, f"Unexpected error (request id {request_id})", "INTERNAL_SERVER_ERROR"
+            )
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
@@ -78,17 +80,25 @@ class GraphQLEndpoint:
                 )
             length = request.headers.get("content-length")
             if length is not None and length.isdigit() and int(length) > MAX_BODY:
-                return graphql_error_response(413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type)
+                return graphql_error_response(
+                    413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type
+                )
             raw = await _read_bounded(request)
             if raw is None:
-                return graphql_error_response(413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type)
+                return graphql_error_response(
+                    413, f"Request body over {MAX_BODY} bytes", "PAYLOAD_TOO_LARGE", media_type=media_type
+                )
             try:
                 body = orjson.loads(raw)
             except orjson.JSONDecodeError:
                 return self._bad_request("The body is not valid JSON", media_type)
         else:
             return graphql_error_response(
-                405, "GraphQL accepts GET and POST", "METHOD_NOT_ALLOWED", headers={"Allow": "GET, POST"}, media_type=media_type
+                405,
+                "GraphQL accepts GET and POST",
+                "METHOD_NOT_ALLOWED",
+                headers={"Allow": "GET, POST"},
+                media_type=media_type,
             )
 
         if isinstance(body, list):
@@ -129,10 +139,16 @@ class GraphQLEndpoint:
 
         if not prepared.ok:
             status = 400 if media_type == GRAPHQL_RESPONSE else 200
-            return JSONResponse({"data": None, "errors": [format_request_error(e) for e in prepared.errors]}, status_code=status, media_type=media_type)
+            return JSONResponse(
+                {"data": None, "errors": [format_request_error(e) for e in prepared.errors]},
+                status_code=status,
+                media_type=media_type,
+            )
 
         context = Context(principal=principal, request_id=request_id, client_ip=_client_ip(request))
-        result = await self.executor.execute(prepared, variables=variables, context=context, operation_name=operation_name)
+        result = await self.executor.execute(
+            prepared, variables=variables, context=context, operation_name=operation_name
+        )
         payload: dict[str, Any] = {"data": result.data}
         status = 200
         if result.errors:
@@ -148,7 +164,11 @@ class GraphQLEndpoint:
 
 def _rate_limited(wait: int, media_type: str) -> Response:
     return graphql_error_response(
-        429, f"Too many requests: retry in {wait} s", "RATE_LIMITED", headers={"Retry-After": str(wait)}, media_type=media_type
+        429,
+        f"Too many requests: retry in {wait} s",
+        "RATE_LIMITED",
+        headers={"Retry-After": str(wait)},
+        media_type=media_type,
     )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from app import pagination
 from app.api.graphql.context import Context
 from app.api.graphql.errors import UserError, payload
 from app.api.graphql.relay import Node, PageInfo, page_info, pk_of
@@ -19,7 +20,6 @@ from app.identity.models import Role
 from app.identity.models import User as UserModel
 from app.identity.policy import Action, grantable_scopes, require, require_token_expiry, require_token_manager
 from app.ids import to_global_id
-from app import pagination
 
 if TYPE_CHECKING:
     from app.api.graphql.postmortems.action_items import ActionItem, ActionItemStatus
@@ -48,8 +48,8 @@ class User(Node):
     async def action_items(
         self,
         info: Info[Context, None],
-        status: list[Annotated["ActionItemStatus", strawberry.lazy(_ACTION_ITEMS)]] | None = None,
-    ) -> list[Annotated["ActionItem", strawberry.lazy(_ACTION_ITEMS)]]:
+        status: list[Annotated[ActionItemStatus, strawberry.lazy(_ACTION_ITEMS)]] | None = None,
+    ) -> list[Annotated[ActionItem, strawberry.lazy(_ACTION_ITEMS)]]:
         from app.api.graphql.postmortems.action_items import ActionItem
 
         key = (self.pk, tuple(sorted(status or (), key=lambda s: s.value)))
@@ -130,9 +130,12 @@ class CreateApiTokenInput:
     user_id: strawberry.ID
     name: str
     expires_at: DateTime | None = strawberry.field(
-        default=None, description="Never after the token asking expires (by default, when it does; never, for a lasting one)."
+        default=None,
+        description="Never after the token asking expires (by default, when it does; never, for a lasting one).",
     )
-    scopes: list[TokenScope] | None = strawberry.field(default=None, description="Defaults to the scopes of the token asking.")
+    scopes: list[TokenScope] | None = strawberry.field(
+        default=None, description="Defaults to the scopes of the token asking."
+    )
 
 
 @strawberry.type
@@ -179,12 +182,16 @@ class IdentityMutation:
         user = await identity.create_user(email=input.email, name=input.name, role=input.role)
         return UserPayload(user=User.from_model(user))
 
-    @strawberry.mutation(description="Create an API token (admins: for anyone; others: for themselves), never with wider scopes than the token asking.")
+    @strawberry.mutation(
+        description="Create an API token (admins: for anyone; others: for themselves), never with wider scopes than the token asking."
+    )
     @payload(ApiTokenPayload)
     async def create_api_token(self, info: Info[Context, None], input: CreateApiTokenInput) -> ApiTokenPayload:
         user_id = pk_of(input.user_id, "User", field="userId")
         principal = require_token_manager(info.context.principal, user_id, field="userId")
-        scopes = grantable_scopes(principal, [scope.value for scope in input.scopes] if input.scopes is not None else None)
+        scopes = grantable_scopes(
+            principal, [scope.value for scope in input.scopes] if input.scopes is not None else None
+        )
         expires_at = require_token_expiry(principal, input.expires_at)
         issued = await identity.create_token(user_id=user_id, name=input.name, expires_at=expires_at, scopes=scopes)
         return ApiTokenPayload(token=issued.secret, api_token=ApiToken.from_model(issued.token))

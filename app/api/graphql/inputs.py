@@ -64,7 +64,9 @@ class InputBounds(ValidationRule):
             field = _field_path([*ancestors, parent])
             self.report_error(bad_input(f"{field} takes at most {MAX_LIST_INPUT} items", field, node))
 
-    def enter_string_value(self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: list[Any]) -> None:
+    def enter_string_value(
+        self, node: StringValueNode, _key: Any, parent: Any, _path: Any, ancestors: list[Any]
+    ) -> None:
         if "\x00" in node.value:
             field = _field_path([*ancestors, parent])
             self.report_error(bad_input(f"{field} must not contain NUL characters (U+0000)", field, node))

@@ -11,10 +11,10 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLInterfaceType,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
@@ -89,14 +89,18 @@ def _cost(
             if getattr(named, "name", "").endswith("Connection"):
                 total += _cost(selection.selection_set, named, fragments, multiplier, seen, _page_size(selection))
             else:
-                size = page if page is not None and selection.name.value in ("edges", "nodes") else _list_size(field.type)
+                size = (
+                    page if page is not None and selection.name.value in ("edges", "nodes") else _list_size(field.type)
+                )
                 total += _cost(selection.selection_set, named, fragments, multiplier * size, seen)
         elif isinstance(selection, InlineFragmentNode):
             total += _cost(selection.selection_set, parent, fragments, multiplier, seen, page)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
-                total += _cost(fragment.selection_set, parent, fragments, multiplier, seen | {selection.name.value}, page)
+                total += _cost(
+                    fragment.selection_set, parent, fragments, multiplier, seen | {selection.name.value}, page
+                )
     return total
 
 

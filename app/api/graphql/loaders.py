@@ -102,12 +102,15 @@ class Loaders:
         shapes: dict[tuple[int, int | None], list[int]] = {}
         for incident_id, size, after_id in keys:
             shapes.setdefault((size, after_id), []).append(incident_id)
-        pages = {shape: await alert_queries.incident_alert_pages(shape[0], shape[1], ids) for shape, ids in shapes.items()}
+        pages = {
+            shape: await alert_queries.incident_alert_pages(shape[0], shape[1], ids) for shape, ids in shapes.items()
+        }
         return [pages[(size, after_id)].get(incident_id, []) for incident_id, size, after_id in keys]
 
     async def _incident_alert_counts(self, ids: Sequence[int]) -> list[int]:
         counts = await alert_queries.incident_alert_counts(ids)
         return [counts.get(i, 0) for i in ids]
+
     async def _status_components(self, ids: Sequence[int]) -> list[StatusComponent | None]:
         rows = await statuspage_queries.components(ids)
         return [rows.get(i) for i in ids]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from app import clock
 from app.alerts import queries as alert_queries
 from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.catalog import Service
@@ -15,16 +16,15 @@ from app.api.graphql.postmortems.action_items import ActionItem
 from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.relay import Node
 from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
-from app.statuspage.models import Maintenance as MaintenanceModel
-from app.statuspage.models import StatusUpdate as StatusUpdateModel
-from app.statuspage.queries import maintenance_views
-from app.statuspage.cache import public_cache
-from app import clock
 from app.identity.models import ApiToken as ApiTokenModel
 from app.identity.policy import Action, may_manage_tokens_of, require
 from app.ids import parse_node_id
 from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.postmortems.models import ActionItem as ActionItemModel
+from app.statuspage.cache import public_cache
+from app.statuspage.models import Maintenance as MaintenanceModel
+from app.statuspage.models import StatusUpdate as StatusUpdateModel
+from app.statuspage.queries import maintenance_views
 
 
 async def resolve_node(info: Info[Context, None], global_id: str) -> Node | None:

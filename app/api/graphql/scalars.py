@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import NewType
 
 import strawberry
@@ -15,13 +15,13 @@ DateTime = NewType("DateTime", datetime)
 
 _ZERO = timedelta(0)
 # Wide enough for any incident, narrow enough that date arithmetic on it cannot overflow.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def _serialize(value: datetime) -> str:
     if value.utcoffset() != _ZERO:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.replace(tzinfo=None).isoformat() + "Z"
 
 
@@ -35,7 +35,7 @@ def _parse(value: object) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError("DateTime needs a time zone (for example 2026-01-31T12:00:00Z)")
     try:
-        in_utc = parsed.astimezone(timezone.utc)
+        in_utc = parsed.astimezone(UTC)
     except OverflowError:
         in_utc = None
     if in_utc is None or not EARLIEST <= in_utc < LATEST:

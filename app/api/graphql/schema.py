@@ -17,37 +17,56 @@ from app.api.graphql.alerts.queries import AlertQuery
 from app.api.graphql.alerts.subscriptions import AlertSubscription
 from app.api.graphql.alerts.types import Alert, Integration
 from app.api.graphql.audit import AuditQuery
-from app.api.graphql.catalog import CatalogMutation, CatalogQuery
+from app.api.graphql.catalog import CatalogMutation, CatalogQuery, Service
 from app.api.graphql.identity import ApiToken, IdentityMutation, IdentityQuery, User
 from app.api.graphql.incidents.mutations import IncidentMutation
 from app.api.graphql.incidents.queries import IncidentQuery
 from app.api.graphql.incidents.subscriptions import IncidentSubscription
 from app.api.graphql.incidents.types import Incident, TimelineEvent
 from app.api.graphql.node import NodeQuery
-from app.api.graphql.statuspage.mutations import StatusPageMutation
-from app.api.graphql.statuspage.queries import StatusPageQuery
-from app.api.graphql.statuspage.subscriptions import StatusPageSubscription
-from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
 from app.api.graphql.postmortems.action_items import ActionItem, ActionItemMutation, ActionItemQuery
 from app.api.graphql.postmortems.mutations import PostmortemMutation
 from app.api.graphql.postmortems.queries import PostmortemQuery
 from app.api.graphql.postmortems.subscriptions import PostmortemSubscription
 from app.api.graphql.postmortems.types import Postmortem, PostmortemTemplate
 from app.api.graphql.scalars import SCALAR_MAP
-from app.api.graphql.catalog import Service
+from app.api.graphql.statuspage.mutations import StatusPageMutation
+from app.api.graphql.statuspage.queries import StatusPageQuery
+from app.api.graphql.statuspage.subscriptions import StatusPageSubscription
+from app.api.graphql.statuspage.types import ComponentGroup, Maintenance, StatusComponent, StatusUpdate
 from app.errors import DomainError
 
 log = logging.getLogger("app.graphql")
 
 Query = merge_types(
     "Query",
-    (IdentityQuery, NodeQuery, IncidentQuery, CatalogQuery, AlertQuery, StatusPageQuery, AuditQuery, PostmortemQuery, ActionItemQuery),
+    (
+        IdentityQuery,
+        NodeQuery,
+        IncidentQuery,
+        CatalogQuery,
+        AlertQuery,
+        StatusPageQuery,
+        AuditQuery,
+        PostmortemQuery,
+        ActionItemQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IncidentMutation, CatalogMutation, IdentityMutation, AlertMutation, StatusPageMutation, PostmortemMutation, ActionItemMutation),
+    (
+        IncidentMutation,
+        CatalogMutation,
+        IdentityMutation,
+        AlertMutation,
+        StatusPageMutation,
+        PostmortemMutation,
+        ActionItemMutation,
+    ),
 )
-Subscription = merge_types("Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription, PostmortemSubscription))
+Subscription = merge_types(
+    "Subscription", (IncidentSubscription, AlertSubscription, StatusPageSubscription, PostmortemSubscription)
+)
 
 
 class FirebreakSchema(strawberry.Schema):
@@ -81,8 +100,20 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[
-            Incident, TimelineEvent, User, Service, ApiToken, Alert, Integration,
-            StatusComponent, ComponentGroup, Maintenance, StatusUpdate, Postmortem, PostmortemTemplate, ActionItem,
+            Incident,
+            TimelineEvent,
+            User,
+            Service,
+            ApiToken,
+            Alert,
+            Integration,
+            StatusComponent,
+            ComponentGroup,
+            Maintenance,
+            StatusUpdate,
+            Postmortem,
+            PostmortemTemplate,
+            ActionItem,
         ],
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not introspection, scalar_map=SCALAR_MAP),

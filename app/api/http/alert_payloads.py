@@ -101,7 +101,9 @@ def _group_title(payload: AlertmanagerPayload, firing: int) -> str | None:
 def _note(payload: AlertmanagerPayload, sender: str) -> str:
     lines = []
     if payload.truncatedAlerts:
-        lines.append(f"{sender} left {payload.truncatedAlerts} more alerts of this group out of the notification (max_alerts).")
+        lines.append(
+            f"{sender} left {payload.truncatedAlerts} more alerts of this group out of the notification (max_alerts)."
+        )
     if payload.groupKey:
         lines.append(f"Group: {clean_line(payload.groupKey, 500)}")
     return "\n".join(lines)
@@ -130,11 +132,13 @@ def _alertmanager_delivery(payload: AlertmanagerPayload) -> Delivery:
     signals = []
     for alert in payload.alerts:
         details = {"receiver": payload.receiver, "startsAt": alert.startsAt.isoformat() if alert.startsAt else None}
-        links = _links([
-            (alert.generatorURL, "Source"),
-            (alert.annotations.get("runbook_url"), "Runbook"),
-            (payload.externalURL, "Alertmanager"),
-        ])
+        links = _links(
+            [
+                (alert.generatorURL, "Source"),
+                (alert.annotations.get("runbook_url"), "Runbook"),
+                (payload.externalURL, "Alertmanager"),
+            ]
+        )
         signals.append(_signal(alert, details, links))
     firing = sum(1 for a in payload.alerts if a.status == "firing")
     return Delivery(signals, title=_group_title(payload, firing), note=_note(payload, "Alertmanager"))
@@ -143,21 +147,26 @@ def _alertmanager_delivery(payload: AlertmanagerPayload) -> Delivery:
 def _grafana_delivery(payload: GrafanaPayload) -> Delivery:
     signals = []
     for alert in payload.alerts:
-        details: dict[str, Any] = {"receiver": payload.receiver, "startsAt": alert.startsAt.isoformat() if alert.startsAt else None}
+        details: dict[str, Any] = {
+            "receiver": payload.receiver,
+            "startsAt": alert.startsAt.isoformat() if alert.startsAt else None,
+        }
         if payload.orgId is not None:
             details["orgId"] = payload.orgId
         if alert.values:
             details["values"] = alert.values
         if alert.valueString:
             details["valueString"] = alert.valueString[:4000]
-        links = _links([
-            (alert.generatorURL, "Alert rule"),
-            (alert.dashboardURL, "Dashboard"),
-            (alert.panelURL, "Panel"),
-            (alert.imageURL, "Image"),
-            (alert.annotations.get("runbook_url"), "Runbook"),
-            (alert.silenceURL, "Silence"),
-        ])
+        links = _links(
+            [
+                (alert.generatorURL, "Alert rule"),
+                (alert.dashboardURL, "Dashboard"),
+                (alert.panelURL, "Panel"),
+                (alert.imageURL, "Image"),
+                (alert.annotations.get("runbook_url"), "Runbook"),
+                (alert.silenceURL, "Silence"),
+            ]
+        )
         signals.append(_signal(alert, details, links))
     firing = sum(1 for a in payload.alerts if a.status == "firing")
     return Delivery(signals, title=_group_title(payload, firing), note=_note(payload, "Grafana"))
@@ -218,17 +227,34 @@ def events_signal(event: EventsEvent) -> Signal:
     body = event.payload
     if body is None:
         raise PayloadInvalid([("payload", "is required for trigger events")])
-    labels = {name: value for name, value in (("source", body.source), ("component", body.component), ("group", body.group), ("class", body.class_)) if value}
-    details: dict[str, Any] = body.custom_details if isinstance(body.custom_details, dict) else (
-        {"custom_details": body.custom_details} if body.custom_details is not None else {}
+    labels = {
+        name: value
+        for name, value in (
+            ("source", body.source),
+            ("component", body.component),
+            ("group", body.group),
+            ("class", body.class_),
+        )
+        if value
+    }
+    details: dict[str, Any] = (
+        body.custom_details
+        if isinstance(body.custom_details, dict)
+        else ({"custom_details": body.custom_details} if body.custom_details is not None else {})
     )
-    extra = {"timestamp": body.timestamp.isoformat() if body.timestamp else None, "client": event.client, "images": [i.model_dump() for i in event.images]}
+    extra = {
+        "timestamp": body.timestamp.isoformat() if body.timestamp else None,
+        "client": event.client,
+        "images": [i.model_dump() for i in event.images],
+    }
     details = {**details, **{k: v for k, v in extra.items() if v}}
-    links = _links([
-        *((link.href, link.text) for link in event.links),
-        (event.client_url, event.client or "Client"),
-        *((image.href, image.alt or "Image") for image in event.images),
-    ])
+    links = _links(
+        [
+            *((link.href, link.text) for link in event.links),
+            (event.client_url, event.client or "Client"),
+            *((image.href, image.alt or "Image") for image in event.images),
+        ]
+    )
     return Signal(
         action,
         event.dedup_key or uuid.uuid4().hex,
@@ -263,7 +289,11 @@ class GenericEvent(_Model):
         return _lower(value)
 
 
-_GENERIC_ACTIONS = {"firing": SignalAction.TRIGGER, "acknowledged": SignalAction.ACKNOWLEDGE, "resolved": SignalAction.RESOLVE}
+_GENERIC_ACTIONS = {
+    "firing": SignalAction.TRIGGER,
+    "acknowledged": SignalAction.ACKNOWLEDGE,
+    "resolved": SignalAction.RESOLVE,
+}
 
 
 def generic_signal(event: GenericEvent) -> Signal:

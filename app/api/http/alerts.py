@@ -25,8 +25,8 @@ from app.alerts.enums import AlertSource, IntegrationKind
 from app.alerts.ingest import IntegrationRef, Outcome, ingest
 from app.alerts.signals import Delivery
 from app.api.http import alert_payloads as payloads
-from app.api.ratelimit import RateLimiter
 from app.api.http.responses import JSONResponse
+from app.api.ratelimit import RateLimiter
 from app.identity.policy import INGESTION
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,14 @@ def install_log_redaction() -> None:
 class Refusal(Exception):
     """A response decided before ingestion."""
 
-    def __init__(self, status: int, message: str, *, errors: list[tuple[str, str]] | None = None, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        errors: list[tuple[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status, self.message, self.errors, self.headers = status, message, errors or [], headers
 
@@ -111,12 +118,16 @@ async def _integration(request: Request, kind: IntegrationKind, key: str) -> Int
         raise Refusal(404, "No active integration has this key")
     wait = await _limiter(request).retry_after(str(integration.id))
     if wait is not None:
-        raise Refusal(429, f"More deliveries than this integration's limit; retry in {wait} s", headers={"Retry-After": str(wait)})
+        raise Refusal(
+            429, f"More deliveries than this integration's limit; retry in {wait} s", headers={"Retry-After": str(wait)}
+        )
     return integration
 
 
 async def _ingest(integration: IntegrationRef, source: AlertSource, delivery: Delivery) -> Outcome:
-    return await ingest(actor=INGESTION, service_id=integration.service_id, source=source, delivery=delivery, integration=integration)
+    return await ingest(
+        actor=INGESTION, service_id=integration.service_id, source=source, delivery=delivery, integration=integration
+    )
 
 
 def _storage_failure(error: BaseException) -> Refusal:
@@ -124,7 +135,9 @@ def _storage_failure(error: BaseException) -> Refusal:
     return Refusal(503, "Storage is unavailable; retry later", headers={"Retry-After": _RETRY_AFTER_STORAGE})
 
 
-def _keyed(kind: IntegrationKind, source: AlertSource, parse: Callable[[bytes], Delivery]) -> Callable[[Request], Awaitable[JSONResponse]]:
+def _keyed(
+    kind: IntegrationKind, source: AlertSource, parse: Callable[[bytes], Delivery]
+) -> Callable[[Request], Awaitable[JSONResponse]]:
     single = kind is IntegrationKind.GENERIC  # one alert per request: the answer names it
 
     async def endpoint(request: Request) -> JSONResponse:
@@ -186,12 +199,26 @@ async def enqueue(request: Request) -> JSONResponse:
         elif refusal.status == 404:
             body["errors"] = ["routing_key: no active integration has this routing key"]
         return JSONResponse(body, status_code=refusal.status, headers=refusal.headers)
-    return JSONResponse({"status": "success", "message": "Event processed", "dedup_key": signal.dedup_key}, status_code=202)
+    return JSONResponse(
+        {"status": "success", "message": "Event processed", "dedup_key": signal.dedup_key}, status_code=202
+    )
 
 
 routes = [
-    Route("/integrations/alertmanager/{key}", _keyed(IntegrationKind.ALERTMANAGER, AlertSource.ALERTMANAGER, payloads.alertmanager), methods=["POST"]),
-    Route("/integrations/grafana/{key}", _keyed(IntegrationKind.GRAFANA, AlertSource.GRAFANA, payloads.grafana), methods=["POST"]),
-    Route("/integrations/generic/{key}", _keyed(IntegrationKind.GENERIC, AlertSource.GENERIC, payloads.generic), methods=["POST"]),
+    Route(
+        "/integrations/alertmanager/{key}",
+        _keyed(IntegrationKind.ALERTMANAGER, AlertSource.ALERTMANAGER, payloads.alertmanager),
+        methods=["POST"],
+    ),
+    Route(
+        "/integrations/grafana/{key}",
+        _keyed(IntegrationKind.GRAFANA, AlertSource.GRAFANA, payloads.grafana),
+        methods=["POST"],
+    ),
+    Route(
+        "/integrations/generic/{key}",
+        _keyed(IntegrationKind.GENERIC, AlertSource.GENERIC, payloads.generic),
+        methods=["POST"],
+    ),
     Route("/v2/enqueue", enqueue, methods=["POST"]),
 ]

@@ -26,10 +26,14 @@ async def markdown(request: Request) -> Response:
         principal = await principal_for(request.headers.get("authorization"))
     except Unauthenticated as error:
         request_id = request.scope.get("state", {}).get("request_id")
-        await audit_hooks.authentication_failed(error, operation="GET /postmortems/{id}.md", request_id=request_id, client_ip=client_ip)
+        await audit_hooks.authentication_failed(
+            error, operation="GET /postmortems/{id}.md", request_id=request_id, client_ip=client_ip
+        )
         return _unauthenticated(error.message)
     if limits is not None and (wait := await limits.check(principal, client_ip)):
-        return graphql_error_response(429, f"Too many requests: retry in {wait} s", "RATE_LIMITED", headers={"Retry-After": str(wait)})
+        return graphql_error_response(
+            429, f"Too many requests: retry in {wait} s", "RATE_LIMITED", headers={"Retry-After": str(wait)}
+        )
     if principal is None:
         return _unauthenticated("Authentication required: send Authorization: Bearer <token>")
     try:

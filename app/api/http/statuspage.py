@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,9 +77,11 @@ def _html_security(settings: Settings) -> list[tuple[bytes, bytes]]:
     ]
 
 
-def _prepare(body: bytes, media_type: bytes, modified: datetime, cache_control: bytes, extra: list[tuple[bytes, bytes]]) -> Rendered:
+def _prepare(
+    body: bytes, media_type: bytes, modified: datetime, cache_control: bytes, extra: list[tuple[bytes, bytes]]
+) -> Rendered:
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-    modified = modified.astimezone(timezone.utc).replace(microsecond=0)
+    modified = modified.astimezone(UTC).replace(microsecond=0)
     common = [
         (b"etag", etag.encode()),
         (b"last-modified", format_datetime(modified, usegmt=True).encode()),
@@ -154,16 +156,27 @@ def routes(settings: Settings) -> list[Route]:
         return _prepare(statuspage_html.html(s), b"text/html; charset=utf-8", modified, cache_control, html_headers)
 
     def feed_renderer(s: Snapshot) -> Rendered:
-        return _prepare(statuspage_feed.atom(s), b"application/atom+xml; charset=utf-8", s.updated_at, cache_control, [])
+        return _prepare(
+            statuspage_feed.atom(s), b"application/atom+xml; charset=utf-8", s.updated_at, cache_control, []
+        )
 
-    css = _prepare(statuspage_html.CSS, b"text/css; charset=utf-8", datetime(2026, 1, 1, tzinfo=timezone.utc), b"public, max-age=86400", [])
+    css = _prepare(
+        statuspage_html.CSS,
+        b"text/css; charset=utf-8",
+        datetime(2026, 1, 1, tzinfo=UTC),
+        b"public, max-age=86400",
+        [],
+    )
 
     async def stylesheet(request: Request) -> Response:
         if _not_modified(request, css):
             return _RawResponse(b"", css.not_modified, 304)
         return _RawResponse(css.body, css.headers)
 
-    result = [Route(path, _endpoint(path, json_renderer(build)), methods=["GET", "HEAD"]) for path, build in _JSON_ENDPOINTS.items()]
+    result = [
+        Route(path, _endpoint(path, json_renderer(build)), methods=["GET", "HEAD"])
+        for path, build in _JSON_ENDPOINTS.items()
+    ]
     result += [
         Route("/status", _endpoint("/status", html_renderer), methods=["GET", "HEAD"]),
         Route("/status/feed.atom", _endpoint("/status/feed.atom", feed_renderer), methods=["GET", "HEAD"]),

@@ -19,12 +19,22 @@ def atom(s: Snapshot) -> bytes:
         anchor = f"{page.url}#incident-{to_global_id('PublicIncident', incident.id)}"
         for u in incident.updates:
             label = u.status.value.replace("_", " ").title()
-            entries.append((u.created_at, to_global_id("StatusUpdate", u.id), f"{incident.title}: {label}", u.message, anchor))
+            entries.append(
+                (u.created_at, to_global_id("StatusUpdate", u.id), f"{incident.title}: {label}", u.message, anchor)
+            )
     for maintenance in s.maintenances:
         anchor = f"{page.url}#maintenance-{to_global_id('Maintenance', maintenance.id)}"
         for mu in maintenance.updates:
             label = mu.status.value.replace("_", " ").title()
-            entries.append((mu.created_at, to_global_id("MaintenanceUpdate", mu.id), f"Maintenance: {maintenance.title}: {label}", mu.message, anchor))
+            entries.append(
+                (
+                    mu.created_at,
+                    to_global_id("MaintenanceUpdate", mu.id),
+                    f"Maintenance: {maintenance.title}: {label}",
+                    mu.message,
+                    anchor,
+                )
+            )
     entries.sort(key=lambda e: e[0], reverse=True)
     entries = entries[:FEED_ENTRIES]
 

@@ -60,7 +60,8 @@ class _Present:
             "level": i.impact.value.lower(),
             "components": self.names(i.component_ids),
             "updates": [
-                {"label": u.status.value.title(), "message": u.message, "at": self.when(u.created_at)} for u in i.updates
+                {"label": u.status.value.title(), "message": u.message, "at": self.when(u.created_at)}
+                for u in i.updates
             ],
         }
 
@@ -120,7 +121,11 @@ def html(s: Snapshot) -> bytes:
     for group, members in s.grouped():
         group_view = None
         if group is not None:
-            group_view = {"name": group.name, "status": STATUS_LABELS[group.status], "status_class": group.status.value.lower()}
+            group_view = {
+                "name": group.name,
+                "status": STATUS_LABELS[group.status],
+                "status_class": group.status.value.lower(),
+            }
         items.append((group_view, [p.component(c) for c in members]))
     completed = [m for m in s.maintenances if m.status is MaintenanceStatus.COMPLETED][:5]
     return _template.render(

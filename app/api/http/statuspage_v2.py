@@ -26,7 +26,13 @@ class _Renderer:
 
     def page(self) -> Json:
         p = self.s.page
-        return {"id": p.id, "name": p.name, "url": p.url, "time_zone": p.time_zone, "updated_at": self.ts(self.s.updated_at)}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "url": p.url,
+            "time_zone": p.time_zone,
+            "updated_at": self.ts(self.s.updated_at),
+        }
 
     def status(self) -> Json:
         return {"indicator": self.s.overall.indicator.value.lower(), "description": self.s.overall.description}
@@ -111,7 +117,8 @@ class _Renderer:
                             "new_status": a.new_status.value.lower(),
                         }
                         for a in u.affected
-                    ] or None,
+                    ]
+                    or None,
                     "deliver_notifications": True,
                     "custom_tweet": None,
                     "tweet_id": None,

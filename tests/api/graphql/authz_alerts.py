@@ -31,7 +31,12 @@ async def _attach_to_private(world: World, _caller: Caller) -> dict[str, Any]:
 
 async def _move_from_private(world: World, _caller: Caller) -> dict[str, Any]:
     incident = await world.incident(private=True)
-    return {"input": {"alertId": gid("Alert", await world.alert(attached_to=incident.id)), "incidentId": world.ids["incident"]}}
+    return {
+        "input": {
+            "alertId": gid("Alert", await world.alert(attached_to=incident.id)),
+            "incidentId": world.ids["incident"],
+        }
+    }
 
 
 async def _detach(world: World, _caller: Caller) -> dict[str, Any]:
@@ -48,53 +53,96 @@ async def _new_integration(world: World, _caller: Caller) -> dict[str, Any]:
 
 QUERIES = (
     Rule(
-        "alerts", Access.READ, "{ alerts(first: 100) { totalCount edges { node { id attachedAt incident { id title } } } } }",
+        "alerts",
+        Access.READ,
+        "{ alerts(first: 100) { totalCount edges { node { id attachedAt incident { id title } } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
         note="an alert attached to a private incident is left out",
     ),
     Rule(
-        "alert", Access.READ, "query($id: ID!) { alert(id: $id) { id attachedAt incident { id title } } }", ids(id="alert"),
+        "alert",
+        Access.READ,
+        "query($id: ID!) { alert(id: $id) { id attachedAt incident { id title } } }",
+        ids(id="alert"),
         private=(Private(Outcome.NOT_FOUND, ids(id="private_alert")),),
     ),
     Rule("integrations", Access.READ, "{ integrations(first: 10) { edges { node { id name } } } }"),
-    Rule("alertRules", Access.READ, "query($id: ID!) { alertRules(serviceId: $id) { groupingWindowMinutes } }", ids(id="checkout")),
+    Rule(
+        "alertRules",
+        Access.READ,
+        "query($id: ID!) { alertRules(serviceId: $id) { groupingWindowMinutes } }",
+        ids(id="checkout"),
+    ),
 )
 
 MUTATIONS = (
-    Rule("createIntegration", Access.ADMIN, mutation("createIntegration", "CreateIntegrationInput", "integration { id }"), _new_integration),
-    Rule("rotateIntegrationKey", Access.ADMIN, mutation("rotateIntegrationKey", "RotateIntegrationKeyInput", "integration { id }"), _integration),
-    Rule("revokeIntegration", Access.ADMIN, mutation("revokeIntegration", "RevokeIntegrationInput", "integration { id }"), _integration),
     Rule(
-        "updateAlertRules", Access.ADMIN, mutation("updateAlertRules", "UpdateAlertRulesInput", "alertRules { groupingWindowMinutes }"),
+        "createIntegration",
+        Access.ADMIN,
+        mutation("createIntegration", "CreateIntegrationInput", "integration { id }"),
+        _new_integration,
+    ),
+    Rule(
+        "rotateIntegrationKey",
+        Access.ADMIN,
+        mutation("rotateIntegrationKey", "RotateIntegrationKeyInput", "integration { id }"),
+        _integration,
+    ),
+    Rule(
+        "revokeIntegration",
+        Access.ADMIN,
+        mutation("revokeIntegration", "RevokeIntegrationInput", "integration { id }"),
+        _integration,
+    ),
+    Rule(
+        "updateAlertRules",
+        Access.ADMIN,
+        mutation("updateAlertRules", "UpdateAlertRulesInput", "alertRules { groupingWindowMinutes }"),
         given(serviceId="@checkout", groupingWindowMinutes=30),
     ),
     Rule(
-        "reportProblem", Access.RESPOND, mutation("reportProblem", "ReportProblemInput", ALERT),
+        "reportProblem",
+        Access.RESPOND,
+        mutation("reportProblem", "ReportProblemInput", ALERT),
         given(serviceId="@alerting", summary="Checkout is slow", severity="INFO"),
         # `vault` groups its alerts into the private incident: the reporter is not told.
         private=(Private(Outcome.OMITTED, given(serviceId="@vault", summary="Odd logins", severity="ERROR")),),
     ),
     Rule(
-        "acknowledgeAlert", Access.RESPOND, mutation("acknowledgeAlert", "AcknowledgeAlertInput", ALERT), _fresh_alert,
+        "acknowledgeAlert",
+        Access.RESPOND,
+        mutation("acknowledgeAlert", "AcknowledgeAlertInput", ALERT),
+        _fresh_alert,
         private=(Private(Outcome.NOT_FOUND, _private_alert),),
     ),
     Rule(
-        "resolveAlert", Access.RESPOND, mutation("resolveAlert", "ResolveAlertInput", ALERT), _fresh_alert,
+        "resolveAlert",
+        Access.RESPOND,
+        mutation("resolveAlert", "ResolveAlertInput", ALERT),
+        _fresh_alert,
         private=(Private(Outcome.NOT_FOUND, _private_alert),),
     ),
     Rule(
-        "attachAlert", Access.RESPOND, mutation("attachAlert", "AttachAlertInput", ALERT), _attach,
+        "attachAlert",
+        Access.RESPOND,
+        mutation("attachAlert", "AttachAlertInput", ALERT),
+        _attach,
         private=(Private(Outcome.NOT_FOUND, _attach_to_private), Private(Outcome.NOT_FOUND, _move_from_private)),
     ),
     Rule(
-        "detachAlert", Access.RESPOND, mutation("detachAlert", "DetachAlertInput", ALERT), _detach,
+        "detachAlert",
+        Access.RESPOND,
+        mutation("detachAlert", "DetachAlertInput", ALERT),
+        _detach,
         private=(Private(Outcome.NOT_FOUND, _private_alert),),
     ),
 )
 
 SUBSCRIPTIONS = (
     Rule(
-        "alertFeed", Access.READ, "subscription { alertFeed { kind alert { id summary attachedAt incident { id title } } } }",
+        "alertFeed",
+        Access.READ,
+        "subscription { alertFeed { kind alert { id summary attachedAt incident { id title } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
     ),
 )

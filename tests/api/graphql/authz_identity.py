@@ -35,17 +35,23 @@ def _node(key: str) -> Private:
 QUERIES = (
     Rule("viewer", Access.READ, "{ viewer { id name actionItems { title } } }"),
     Rule(
-        "users", Access.READ, USERS,
+        "users",
+        Access.READ,
+        USERS,
         private=(Private(Outcome.OMITTED, ids()),),
         note="with each user's action items",
     ),
     Rule(
-        "node", Access.READ, NODE, ids(id="incident"),
+        "node",
+        Access.READ,
+        NODE,
+        ids(id="incident"),
         private=tuple(_node(k) for k in ("private", "private_postmortem", "private_action_item", "private_event")),
     ),
     Rule("services", Access.READ, "{ services(first: 10) { totalCount edges { node { id name } } } }"),
     Rule(
-        "auditLog", Access.ADMIN,
+        "auditLog",
+        Access.ADMIN,
         "{ auditLog(first: 5) { edges { node { id operation outcome } } } }",
     ),
 )
@@ -53,14 +59,22 @@ QUERIES = (
 MUTATIONS = (
     Rule("createUser", Access.ADMIN, mutation("createUser", "CreateUserInput", "user { id }"), _new_user),
     Rule(
-        "createApiToken", Access.OWN, mutation("createApiToken", "CreateApiTokenInput", "apiToken { id scopes }"), _own_user,
+        "createApiToken",
+        Access.OWN,
+        mutation("createApiToken", "CreateApiTokenInput", "apiToken { id scopes }"),
+        _own_user,
         note="for oneself, within one's own scopes; admins for anyone",
     ),
     Rule(
-        "revokeApiToken", Access.OWN, mutation("revokeApiToken", "RevokeApiTokenInput", "apiToken { id }"), _own_token,
+        "revokeApiToken",
+        Access.OWN,
+        mutation("revokeApiToken", "RevokeApiTokenInput", "apiToken { id }"),
+        _own_token,
         note="one's own; admins anyone's",
     ),
-    Rule("createService", Access.ADMIN, mutation("createService", "CreateServiceInput", "service { id }"), _new_service),
+    Rule(
+        "createService", Access.ADMIN, mutation("createService", "CreateServiceInput", "service { id }"), _new_service
+    ),
 )
 
 SUBSCRIPTIONS: tuple[Rule, ...] = ()

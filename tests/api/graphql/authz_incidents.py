@@ -27,11 +27,17 @@ def _on_fresh(build: Callable[[World, Caller, int], Awaitable[dict[str, Any]]], 
 
 
 def _both(
-    name: str, input_type: str, build: Callable[[World, Caller, int], Awaitable[dict[str, Any]]], selection: str = SELECTION
+    name: str,
+    input_type: str,
+    build: Callable[[World, Caller, int], Awaitable[dict[str, Any]]],
+    selection: str = SELECTION,
 ) -> Rule:
     """A command on one incident: allowed to responders; a private incident's non-members find nothing."""
     return Rule(
-        name, Access.RESPOND, mutation(name, input_type, selection), _on_fresh(build),
+        name,
+        Access.RESPOND,
+        mutation(name, input_type, selection),
+        _on_fresh(build),
         private=(Private(Outcome.NOT_FOUND, _on_fresh(build, private=True)),),
     )
 
@@ -53,7 +59,9 @@ async def _assign(world: World, _c: Caller, _pk: int) -> dict[str, Any]:
 
 
 async def _unassign(world: World, _c: Caller, pk: int) -> dict[str, Any]:
-    await incidents.assign_role(actor=world.boss, incident_id=pk, role=IncidentRole.SCRIBE, user_id=world.member.user_id)
+    await incidents.assign_role(
+        actor=world.boss, incident_id=pk, role=IncidentRole.SCRIBE, user_id=world.member.user_id
+    )
     return {"role": "SCRIBE"}
 
 
@@ -88,14 +96,25 @@ async def _everything(_world: World, _caller: Caller) -> dict[str, Any]:
 
 
 QUERIES = (
-    Rule("incident", Access.READ, INCIDENT, ids(id="incident"), private=(Private(Outcome.NOT_FOUND, ids(id="private")),)),
     Rule(
-        "incidentByReference", Access.READ, BY_REFERENCE, ids(reference="reference"),
+        "incident", Access.READ, INCIDENT, ids(id="incident"), private=(Private(Outcome.NOT_FOUND, ids(id="private")),)
+    ),
+    Rule(
+        "incidentByReference",
+        Access.READ,
+        BY_REFERENCE,
+        ids(reference="reference"),
         private=(Private(Outcome.NOT_FOUND, ids(reference="private_reference")),),
     ),
     Rule(
-        "incidents", Access.READ, INCIDENTS, _everything,
-        private=(Private(Outcome.OMITTED, _search, only_private=True), Private(Outcome.OMITTED, _everything, member_sees=False)),
+        "incidents",
+        Access.READ,
+        INCIDENTS,
+        _everything,
+        private=(
+            Private(Outcome.OMITTED, _search, only_private=True),
+            Private(Outcome.OMITTED, _everything, member_sees=False),
+        ),
         note="lists, counts and search",
     ),
 )
@@ -117,10 +136,24 @@ TIMELINE = "subscription($id: ID!) { incidentTimeline(incidentId: $id) { sequenc
 UPDATED = "subscription($id: ID!) { incidentUpdated(incidentId: $id) { id title } }"
 
 SUBSCRIPTIONS = (
-    Rule("incidentTimeline", Access.READ, TIMELINE, ids(id="incident"), private=(Private(Outcome.NOT_FOUND, ids(id="private")),)),
-    Rule("incidentUpdated", Access.READ, UPDATED, ids(id="incident"), private=(Private(Outcome.NOT_FOUND, ids(id="private")),)),
     Rule(
-        "incidentFeed", Access.READ, "subscription { incidentFeed { kind incident { id title } } }",
+        "incidentTimeline",
+        Access.READ,
+        TIMELINE,
+        ids(id="incident"),
+        private=(Private(Outcome.NOT_FOUND, ids(id="private")),),
+    ),
+    Rule(
+        "incidentUpdated",
+        Access.READ,
+        UPDATED,
+        ids(id="incident"),
+        private=(Private(Outcome.NOT_FOUND, ids(id="private")),),
+    ),
+    Rule(
+        "incidentFeed",
+        Access.READ,
+        "subscription { incidentFeed { kind incident { id title } } }",
         private=(Private(Outcome.OMITTED, ids()),),
     ),
 )

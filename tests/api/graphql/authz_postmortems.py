@@ -35,7 +35,10 @@ def _public_and_private(build: Build) -> tuple[Variables, Variables]:
 def _command(name: str, input_type: str, build: Build, selection: str = PM) -> Rule:
     public, private = _public_and_private(build)
     return Rule(
-        name, Access.RESPOND, mutation(name, input_type, selection), public,
+        name,
+        Access.RESPOND,
+        mutation(name, input_type, selection),
+        public,
         private=(Private(Outcome.NOT_FOUND, private),),
     )
 
@@ -86,7 +89,11 @@ async def _highlight(world: World, _c: Caller, private: bool) -> dict[str, Any]:
     postmortem = await world.postmortem(private=private)
     event = await TimelineEvent.filter(incident_id=postmortem.incident_id).order_by("sequence").first()
     assert event is not None
-    return {"postmortemId": gid("Postmortem", postmortem.id), "eventId": gid("TimelineEvent", event.id), "annotation": "Paged"}
+    return {
+        "postmortemId": gid("Postmortem", postmortem.id),
+        "eventId": gid("TimelineEvent", event.id),
+        "annotation": "Paged",
+    }
 
 
 async def _add_entry(world: World, _c: Caller, private: bool) -> dict[str, Any]:
@@ -96,7 +103,10 @@ async def _add_entry(world: World, _c: Caller, private: bool) -> dict[str, Any]:
 
 
 async def _update_entry(world: World, _c: Caller, private: bool) -> dict[str, Any]:
-    return {"entryId": gid("PostmortemTimelineEntry", await world.entry(private=private)), "body": "Customer reports began"}
+    return {
+        "entryId": gid("PostmortemTimelineEntry", await world.entry(private=private)),
+        "body": "Customer reports began",
+    }
 
 
 async def _remove_entry(world: World, _c: Caller, private: bool) -> dict[str, Any]:
@@ -154,18 +164,29 @@ ITEMS = "query($filter: ActionItemFilter) { actionItems(first: 100, filter: $fil
 
 QUERIES = (
     Rule(
-        "postmortem", Access.READ, "query($id: ID!) { postmortem(id: $id) { id title markdown } }", ids(id="postmortem"),
+        "postmortem",
+        Access.READ,
+        "query($id: ID!) { postmortem(id: $id) { id title markdown } }",
+        ids(id="postmortem"),
         private=(Private(Outcome.NOT_FOUND, ids(id="private_postmortem")),),
         note="with its Markdown export",
     ),
     Rule(
-        "postmortems", Access.READ, "{ postmortems(first: 100) { totalCount edges { node { id title } } } }",
+        "postmortems",
+        Access.READ,
+        "{ postmortems(first: 100) { totalCount edges { node { id title } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
     ),
     Rule("postmortemTemplates", Access.READ, "{ postmortemTemplates { id name } }"),
     Rule(
-        "actionItems", Access.READ, ITEMS, _all_items,
-        private=(Private(Outcome.OMITTED, _private_items, only_private=True), Private(Outcome.OMITTED, _all_items, member_sees=False)),
+        "actionItems",
+        Access.READ,
+        ITEMS,
+        _all_items,
+        private=(
+            Private(Outcome.OMITTED, _private_items, only_private=True),
+            Private(Outcome.OMITTED, _all_items, member_sees=False),
+        ),
     ),
 )
 
@@ -183,11 +204,15 @@ MUTATIONS = (
     _command("updatePostmortemTimelineEntry", "UpdatePostmortemTimelineEntryInput", _update_entry),
     _command("removePostmortemTimelineEntry", "RemovePostmortemTimelineEntryInput", _remove_entry),
     Rule(
-        "createPostmortemTemplate", Access.ADMIN, mutation("createPostmortemTemplate", "CreatePostmortemTemplateInput", "postmortemTemplate { id }"),
+        "createPostmortemTemplate",
+        Access.ADMIN,
+        mutation("createPostmortemTemplate", "CreatePostmortemTemplateInput", "postmortemTemplate { id }"),
         _template,
     ),
     Rule(
-        "updatePostmortemTemplate", Access.ADMIN, mutation("updatePostmortemTemplate", "UpdatePostmortemTemplateInput", "postmortemTemplate { id }"),
+        "updatePostmortemTemplate",
+        Access.ADMIN,
+        mutation("updatePostmortemTemplate", "UpdatePostmortemTemplateInput", "postmortemTemplate { id }"),
         _edit_template,
     ),
     _command("createActionItem", "CreateActionItemInput", _new_item, ITEM),
@@ -199,8 +224,10 @@ MUTATIONS = (
 
 SUBSCRIPTIONS = (
     Rule(
-        "postmortemUpdated", Access.READ,
-        "subscription($id: ID!) { postmortemUpdated(postmortemId: $id) { postmortem { id title } } }", ids(id="postmortem"),
+        "postmortemUpdated",
+        Access.READ,
+        "subscription($id: ID!) { postmortemUpdated(postmortemId: $id) { postmortem { id title } } }",
+        ids(id="postmortem"),
         private=(Private(Outcome.NOT_FOUND, ids(id="private_postmortem")),),
     ),
 )

@@ -54,8 +54,18 @@ _A, _U, _F = Outcome.ALLOWED, Outcome.UNAUTHENTICATED, Outcome.FORBIDDEN
 EXPECTED: dict[Access, dict[Caller, Outcome]] = {
     Access.PUBLIC: dict.fromkeys(CALLERS, _A),
     Access.READ: {**dict.fromkeys(CALLERS, _A), Caller.ANONYMOUS: _U},
-    Access.OWN: {**dict.fromkeys(CALLERS, _A), Caller.ANONYMOUS: _U, Caller.READ_TOKEN: _F},  # a read token changes nothing
-    Access.RESPOND: {Caller.ANONYMOUS: _U, Caller.READ_TOKEN: _F, Caller.VIEWER: _F, Caller.RESPONDER: _A, Caller.ADMIN: _A},
+    Access.OWN: {
+        **dict.fromkeys(CALLERS, _A),
+        Caller.ANONYMOUS: _U,
+        Caller.READ_TOKEN: _F,
+    },  # a read token changes nothing
+    Access.RESPOND: {
+        Caller.ANONYMOUS: _U,
+        Caller.READ_TOKEN: _F,
+        Caller.VIEWER: _F,
+        Caller.RESPONDER: _A,
+        Caller.ADMIN: _A,
+    },
     Access.ADMIN: {**dict.fromkeys(CALLERS, _F), Caller.ANONYMOUS: _U, Caller.ADMIN: _A},
 }
 
@@ -195,4 +205,6 @@ def _resolve(world: World, value: Any) -> Any:
 
 
 def mutation(name: str, input_type: str, selection: str = "") -> str:
-    return f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} errors {{ code message field }} }} }}"
+    return (
+        f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ {selection} errors {{ code message field }} }} }}"
+    )

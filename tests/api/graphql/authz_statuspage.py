@@ -49,10 +49,15 @@ async def _update_group(world: World, _caller: Caller) -> dict[str, Any]:
 
 async def _schedule(world: World, _caller: Caller) -> dict[str, Any]:
     start = clock.now() + timedelta(days=2)
-    return {"input": {
-        "title": "Storage upgrade", "message": "Brief pauses", "componentIds": [world.ids["component"]],
-        "scheduledFor": start.isoformat(), "scheduledUntil": (start + timedelta(hours=1)).isoformat(),
-    }}
+    return {
+        "input": {
+            "title": "Storage upgrade",
+            "message": "Brief pauses",
+            "componentIds": [world.ids["component"]],
+            "scheduledFor": start.isoformat(),
+            "scheduledUntil": (start + timedelta(hours=1)).isoformat(),
+        }
+    }
 
 
 async def _maintenance(world: World, _caller: Caller) -> dict[str, Any]:
@@ -69,12 +74,16 @@ async def _maintenance_update(world: World, _caller: Caller) -> dict[str, Any]:
 
 QUERIES = (
     Rule(
-        "statusPage", Access.PUBLIC, STATUS_PAGE,
+        "statusPage",
+        Access.PUBLIC,
+        STATUS_PAGE,
         # An incident published on the page and then made private leaves it.
         private=(Private(Outcome.OMITTED, ids(), member_sees=False),),
     ),
     Rule(
-        "statusComponents", Access.READ, "{ statusComponents { id name statusHistory { incident { id title } } } }",
+        "statusComponents",
+        Access.READ,
+        "{ statusComponents { id name statusHistory { incident { id title } } } }",
         private=(Private(Outcome.OMITTED, ids()),),
         note="with each change's incident",
     ),
@@ -84,41 +93,93 @@ QUERIES = (
 
 MUTATIONS = (
     Rule(
-        "postStatusUpdate", Access.RESPOND, mutation("postStatusUpdate", "PostStatusUpdateInput", "statusUpdate { id } incident { title }"),
+        "postStatusUpdate",
+        Access.RESPOND,
+        mutation("postStatusUpdate", "PostStatusUpdateInput", "statusUpdate { id } incident { title }"),
         given(incidentId="@incident", message="Still looking", audience="INTERNAL"),
         private=(Private(Outcome.NOT_FOUND, _update_on_private),),
     ),
     Rule(
-        "updateIncidentPublicTitle", Access.RESPOND, mutation("updateIncidentPublicTitle", "UpdateIncidentPublicTitleInput", "incident { title }"),
+        "updateIncidentPublicTitle",
+        Access.RESPOND,
+        mutation("updateIncidentPublicTitle", "UpdateIncidentPublicTitleInput", "incident { title }"),
         _public_title,
         # A private incident has no public title, even for its members.
         private=(Private(Outcome.NOT_FOUND, _public_title_on_private, member_sees=False),),
     ),
     Rule(
-        "createStatusComponent", Access.ADMIN, mutation("createStatusComponent", "CreateStatusComponentInput", "component { id }"),
+        "createStatusComponent",
+        Access.ADMIN,
+        mutation("createStatusComponent", "CreateStatusComponentInput", "component { id }"),
         given(name="Search"),
     ),
-    Rule("updateStatusComponent", Access.ADMIN, mutation("updateStatusComponent", "UpdateStatusComponentInput", "component { id }"), _update_component),
-    Rule("deleteStatusComponent", Access.ADMIN, mutation("deleteStatusComponent", "StatusComponentIdInput", "deletedId"), _component),
     Rule(
-        "setStatusComponentStatus", Access.RESPOND, mutation("setStatusComponentStatus", "SetStatusComponentStatusInput", "component { id }"),
+        "updateStatusComponent",
+        Access.ADMIN,
+        mutation("updateStatusComponent", "UpdateStatusComponentInput", "component { id }"),
+        _update_component,
+    ),
+    Rule(
+        "deleteStatusComponent",
+        Access.ADMIN,
+        mutation("deleteStatusComponent", "StatusComponentIdInput", "deletedId"),
+        _component,
+    ),
+    Rule(
+        "setStatusComponentStatus",
+        Access.RESPOND,
+        mutation("setStatusComponentStatus", "SetStatusComponentStatusInput", "component { id }"),
         _component_status,
     ),
-    Rule("createComponentGroup", Access.ADMIN, mutation("createComponentGroup", "CreateComponentGroupInput", "group { id }"), given(name="Edge")),
-    Rule("updateComponentGroup", Access.ADMIN, mutation("updateComponentGroup", "UpdateComponentGroupInput", "group { id }"), _update_group),
-    Rule("deleteComponentGroup", Access.ADMIN, mutation("deleteComponentGroup", "ComponentGroupIdInput", "deletedId"), _group),
-    Rule("scheduleMaintenance", Access.RESPOND, mutation("scheduleMaintenance", "ScheduleMaintenanceInput", "maintenance { id }"), _schedule),
-    Rule("updateMaintenance", Access.RESPOND, mutation("updateMaintenance", "UpdateMaintenanceInput", "maintenance { id }"), _update_maintenance),
     Rule(
-        "postMaintenanceUpdate", Access.RESPOND, mutation("postMaintenanceUpdate", "PostMaintenanceUpdateInput", "maintenance { id }"),
+        "createComponentGroup",
+        Access.ADMIN,
+        mutation("createComponentGroup", "CreateComponentGroupInput", "group { id }"),
+        given(name="Edge"),
+    ),
+    Rule(
+        "updateComponentGroup",
+        Access.ADMIN,
+        mutation("updateComponentGroup", "UpdateComponentGroupInput", "group { id }"),
+        _update_group,
+    ),
+    Rule(
+        "deleteComponentGroup",
+        Access.ADMIN,
+        mutation("deleteComponentGroup", "ComponentGroupIdInput", "deletedId"),
+        _group,
+    ),
+    Rule(
+        "scheduleMaintenance",
+        Access.RESPOND,
+        mutation("scheduleMaintenance", "ScheduleMaintenanceInput", "maintenance { id }"),
+        _schedule,
+    ),
+    Rule(
+        "updateMaintenance",
+        Access.RESPOND,
+        mutation("updateMaintenance", "UpdateMaintenanceInput", "maintenance { id }"),
+        _update_maintenance,
+    ),
+    Rule(
+        "postMaintenanceUpdate",
+        Access.RESPOND,
+        mutation("postMaintenanceUpdate", "PostMaintenanceUpdateInput", "maintenance { id }"),
         _maintenance_update,
     ),
-    Rule("cancelMaintenance", Access.RESPOND, mutation("cancelMaintenance", "CancelMaintenanceInput", "maintenance { id }"), _maintenance),
+    Rule(
+        "cancelMaintenance",
+        Access.RESPOND,
+        mutation("cancelMaintenance", "CancelMaintenanceInput", "maintenance { id }"),
+        _maintenance,
+    ),
 )
 
 SUBSCRIPTIONS = (
     Rule(
-        "statusPageUpdated", Access.PUBLIC, "subscription { statusPageUpdated { indicator incidents { title } } }",
+        "statusPageUpdated",
+        Access.PUBLIC,
+        "subscription { statusPageUpdated { indicator incidents { title } } }",
         private=(Private(Outcome.OMITTED, ids(), member_sees=False),),
     ),
 )

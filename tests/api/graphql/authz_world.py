@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app import clock
+from app.alerts import integrations
 from app.alerts import service as alerts
 from app.alerts.enums import AlertSeverity, IntegrationKind
-from app.alerts import integrations
 from app.catalog import service as catalog
 from app.identity import service as identity
 from app.identity.models import Role
@@ -99,7 +99,9 @@ class World:
         if stage == "draft":
             return postmortem
         approver = reviewer or self.member
-        await postmortems.update_postmortem(actor=writer, postmortem_id=postmortem.id, no_action_items_reason="Nothing to do")
+        await postmortems.update_postmortem(
+            actor=writer, postmortem_id=postmortem.id, no_action_items_reason="Nothing to do"
+        )
         postmortem = await review.submit(actor=writer, postmortem_id=postmortem.id, reviewer_ids=[approver.user_id])
         if stage == "review":
             return postmortem
@@ -109,13 +111,17 @@ class World:
     async def action_item(self, *, private: bool = False) -> int:
         incident = await self.incident(private=private)
         actor = self.member.principal if private else self.boss
-        item = await action_items.create_action_item(actor=actor, incident_id=incident.id, title=f"{MARKER} follow-up" if private else "Add alerting")
+        item = await action_items.create_action_item(
+            actor=actor, incident_id=incident.id, title=f"{MARKER} follow-up" if private else "Add alerting"
+        )
         return item.id
 
     async def entry(self, *, private: bool = False) -> int:
         postmortem = await self.postmortem(private=private)
         actor = self.member.principal if private else self.boss
-        await curation.add_entry(actor=actor, postmortem_id=postmortem.id, occurred_at=clock.now() - timedelta(minutes=1), body="Paged")
+        await curation.add_entry(
+            actor=actor, postmortem_id=postmortem.id, occurred_at=clock.now() - timedelta(minutes=1), body="Paged"
+        )
         entry = await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id).order_by("-id").first()
         assert entry is not None
         return entry.id
@@ -135,14 +141,21 @@ class World:
     async def maintenance(self) -> str:
         now = clock.now()
         row = await maintenance.schedule_maintenance(
-            actor=self.boss, title="Database upgrade", message="Short read-only window",
-            component_ids=[self.pks["component"]], scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=1),
+            actor=self.boss,
+            title="Database upgrade",
+            message="Short read-only window",
+            component_ids=[self.pks["component"]],
+            scheduled_for=now + timedelta(days=1),
+            scheduled_until=now + timedelta(days=1, hours=1),
         )
         return gid("Maintenance", row.id)
 
     async def integration(self) -> str:
         issued = await integrations.create_integration(
-            actor=self.boss, service_id=self.pks["checkout"], kind=IntegrationKind.GENERIC, name=f"Generic {uuid.uuid4().hex[:6]}"
+            actor=self.boss,
+            service_id=self.pks["checkout"],
+            kind=IntegrationKind.GENERIC,
+            name=f"Generic {uuid.uuid4().hex[:6]}",
         )
         return gid("Integration", issued.integration.id)
 
@@ -167,7 +180,9 @@ async def build_world() -> World:
     world.ids["maintenance"] = await world.maintenance()
     world.ids["integration"] = await world.integration()
 
-    public = await incidents.declare_incident(actor=boss, title="Checkout errors", severity=Severity.SEV2, service_ids=[world.pks["checkout"]])
+    public = await incidents.declare_incident(
+        actor=boss, title="Checkout errors", severity=Severity.SEV2, service_ids=[world.pks["checkout"]]
+    )
     world.pks["incident"] = public.id
     world.ids["incident"] = gid("Incident", public.id)
     world.ids["reference"] = public.reference
@@ -186,7 +201,9 @@ async def build_world() -> World:
     world.ids["private"] = gid("Incident", secret.id)
     world.ids["private_reference"] = secret.reference
     world.ids["private_event"] = gid("TimelineEvent", await _first_event(secret.id))
-    vault_alert = await alerts.report_problem(actor=boss, service_id=world.pks["vault"], summary="Unusual logins", severity=AlertSeverity.INFO)
+    vault_alert = await alerts.report_problem(
+        actor=boss, service_id=world.pks["vault"], summary="Unusual logins", severity=AlertSeverity.INFO
+    )
     await alerts.attach(actor=boss, alert_id=vault_alert.id, incident_id=secret.id)
     world.ids["private_alert"] = gid("Alert", vault_alert.id)
     secret_postmortem = await postmortems.create_postmortem(actor=boss, incident_id=secret.id)
@@ -199,8 +216,12 @@ async def build_world() -> World:
     # Published on the status page, then made private: it must leave every public output.
     hushed = await incidents.declare_incident(actor=boss, title=f"{MARKER} relay", severity=Severity.SEV2)
     await statuspage.post_status_update(
-        actor=boss, incident_id=hushed.id, message=f"{MARKER} relay degraded", audience=Audience.PUBLIC,
-        public_status=PublicStatus.IDENTIFIED, public_title=f"{MARKER} relay",
+        actor=boss,
+        incident_id=hushed.id,
+        message=f"{MARKER} relay degraded",
+        audience=Audience.PUBLIC,
+        public_status=PublicStatus.IDENTIFIED,
+        public_title=f"{MARKER} relay",
         component_impacts=[(component.id, ComponentStatus.DEGRADED_PERFORMANCE)],
     )
     await incidents.update_incident(actor=member, incident_id=hushed.id, private=True)
@@ -223,4 +244,3 @@ async def _read_only() -> Actor:
 
 async def add_member(world: World, incident_id: int, user: Actor) -> None:
     await access.add_member(actor=world.boss, incident_id=incident_id, user_id=user.user_id)
-

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import graphql
@@ -41,7 +41,23 @@ NASTY_STRINGS = (
     "\ufeff", "\u2028", "%s%n", "'; DROP TABLE incidents; --", "<script>alert(1)</script>", "{{7*7}}",
     "\\", '"', "null", "😀" * 50, "x" * 201, "x" * 2_001, "y" * 20_001, "${jndi:ldap://x}", "../../etc/passwd",
 )  # fmt: skip
-NASTY_NUMBERS = (0, -1, 1, 100, 101, 2**31 - 1, -(2**31), 2**31, 2**53 + 1, 2**63, -(2**63) - 1, 10**30, 1.5, -0.0, 1e308)
+NASTY_NUMBERS = (
+    0,
+    -1,
+    1,
+    100,
+    101,
+    2**31 - 1,
+    -(2**31),
+    2**31,
+    2**53 + 1,
+    2**63,
+    -(2**63) - 1,
+    10**30,
+    1.5,
+    -0.0,
+    1e308,
+)
 CURSORS = tuple(
     encode_keys(kind, *values)
     for kind in ("incident", "event", "audit", "alert", "postmortem", "revision", "user", "service", "actionitem")
@@ -60,30 +76,52 @@ LEAKS = re.compile(
 
 
 def ids_strategy(real_ids: list[str]) -> st.SearchStrategy[str]:
-    weird = st.builds(to_global_id, st.sampled_from(NODE_TYPES), st.sampled_from(WEIRD_PKS) | st.integers(10**6, 10**19).map(str))
+    weird = st.builds(
+        to_global_id, st.sampled_from(NODE_TYPES), st.sampled_from(WEIRD_PKS) | st.integers(10**6, 10**19).map(str)
+    )
     return st.sampled_from(real_ids) | weird | st.text(max_size=30) | st.sampled_from(NASTY_STRINGS)
 
 
 def strings() -> st.SearchStrategy[str]:
-    return st.text(max_size=40) | st.sampled_from(NASTY_STRINGS) | st.sampled_from(CURSORS) | st.text(alphabet=st.sampled_from(CONTROL + "ab \n"), max_size=20)
+    return (
+        st.text(max_size=40)
+        | st.sampled_from(NASTY_STRINGS)
+        | st.sampled_from(CURSORS)
+        | st.text(alphabet=st.sampled_from(CONTROL + "ab \n"), max_size=20)
+    )
 
 
 def date_times() -> st.SearchStrategy[str]:
-    zones = st.sampled_from([timezone.utc, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12, minutes=-30))])
-    aware = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=zones).map(datetime.isoformat)
+    zones = st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12, minutes=-30))])
+    aware = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=zones).map(
+        datetime.isoformat
+    )
     naive = st.datetimes().map(datetime.isoformat)
     edge = st.sampled_from(
-        ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "2026-01-01", "2026-13-01T00:00:00Z", "now", "", "Z", "2026-01-01T00:00:00+25:00"]
+        [
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+            "2026-01-01",
+            "2026-13-01T00:00:00Z",
+            "now",
+            "",
+            "Z",
+            "2026-01-01T00:00:00+25:00",
+        ]
     )
     return aware | naive | edge
 
 
 def dates() -> st.SearchStrategy[str]:
-    return st.dates().map(lambda d: d.isoformat()) | st.sampled_from(["0001-01-01", "9999-12-31", "2026-02-30", "tomorrow", "", "2026-01-01T00:00:00Z"])
+    return st.dates().map(lambda d: d.isoformat()) | st.sampled_from(
+        ["0001-01-01", "9999-12-31", "2026-02-30", "tomorrow", "", "2026-01-01T00:00:00Z"]
+    )
 
 
 def scalars(real_ids: list[str]) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
-    ints = st.integers(-(2**31), 2**31 - 1) | st.sampled_from([n for n in NASTY_NUMBERS if isinstance(n, int) and abs(n) < 2**31])
+    ints = st.integers(-(2**31), 2**31 - 1) | st.sampled_from(
+        [n for n in NASTY_NUMBERS if isinstance(n, int) and abs(n) < 2**31]
+    )
     return {
         "ID": ids_strategy(real_ids).map(nodes.String),
         "String": strings().map(nodes.String),
@@ -126,23 +164,36 @@ def requests(draw: st.DrawFn, real_ids: list[str], mode: Mode) -> tuple[str, dic
                 arguments.append(argument)
                 continue
             name = f"v{len(definitions)}"
-            definitions.append(VariableDefinitionNode(variable=VariableNode(name=NameNode(value=name)), type=parse_type(str(declared.type))))
+            definitions.append(
+                VariableDefinitionNode(
+                    variable=VariableNode(name=NameNode(value=name)), type=parse_type(str(declared.type))
+                )
+            )
             variables[name] = value_from_ast_untyped(argument.value)
             arguments.append(graphql.ArgumentNode(name=argument.name, value=VariableNode(name=NameNode(value=name))))
         selections.append(replace(selection, arguments=tuple(arguments)))
     operation = replace(
-        operation, variable_definitions=tuple(definitions), selection_set=replace(operation.selection_set, selections=tuple(selections))
+        operation,
+        variable_definitions=tuple(definitions),
+        selection_set=replace(operation.selection_set, selections=tuple(selections)),
     )
     return print_ast(replace(document, definitions=(operation,))), variables
 
 
 def hostile_values() -> st.SearchStrategy[Any]:
     scalar = st.sampled_from(NASTY_STRINGS) | st.sampled_from(NASTY_NUMBERS) | st.sampled_from([True, False, None])
-    return st.recursive(
-        scalar,
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["unknownField", "id", "title", ""]), inner, max_size=2),
-        max_leaves=4,
-    ) | st.just(["x"] * 150) | st.just([{"unknown": 1}] * 120)
+    return (
+        st.recursive(
+            scalar,
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.sampled_from(["unknownField", "id", "title", ""]), inner, max_size=2)
+            ),
+            max_leaves=4,
+        )
+        | st.just(["x"] * 150)
+        | st.just([{"unknown": 1}] * 120)
+    )
 
 
 @st.composite
@@ -171,9 +222,11 @@ def corrupted(draw: st.DrawFn, variables: dict[str, Any]) -> dict[str, Any]:
 def damaged(text: str) -> st.SearchStrategy[str]:
     """The document with a slice cut out, repeated or replaced by stray characters."""
     n = len(text)
-    return st.tuples(st.integers(0, n), st.integers(0, min(n, 40)), st.text(max_size=5) | st.sampled_from(["{", "}", "(", "$", '"', "\x00", "..."])).map(
-        lambda t: text[: t[0]] + t[2] + text[t[0] + t[1] :]
-    )
+    return st.tuples(
+        st.integers(0, n),
+        st.integers(0, min(n, 40)),
+        st.text(max_size=5) | st.sampled_from(["{", "}", "(", "$", '"', "\x00", "..."]),
+    ).map(lambda t: text[: t[0]] + t[2] + text[t[0] + t[1] :])
 
 
 def check_answer(status: int, content_type: str, text: str) -> dict[str, Any]:

@@ -104,20 +104,30 @@ async def _incident(owner: Actor, users: list[Actor], n: int, plan: IncidentPlan
     actor = owner.principal
     title = f"INTT{n}Q {SEARCH}"
     declared = await incidents.declare_incident(
-        actor=actor, title=title, summary=f"SUMM{n}Q", severity=Severity.SEV3, private=plan.private and not plan.published
+        actor=actor,
+        title=title,
+        summary=f"SUMM{n}Q",
+        severity=Severity.SEV3,
+        private=plan.private and not plan.published,
     )
     pk = declared.id
     markers = [f"INTT{n}Q", f"SUMM{n}Q"]
     if plan.published:
         await statuspage.post_status_update(
-            actor=actor, incident_id=pk, message=f"PUBM{n}Q", audience=Audience.PUBLIC,
-            public_status=PublicStatus.INVESTIGATING, public_title=f"PUBT{n}Q",
+            actor=actor,
+            incident_id=pk,
+            message=f"PUBM{n}Q",
+            audience=Audience.PUBLIC,
+            public_status=PublicStatus.INVESTIGATING,
+            public_title=f"PUBT{n}Q",
         )
         markers += [f"PUBM{n}Q", f"PUBT{n}Q"]
         if plan.private:
             await incidents.update_incident(actor=actor, incident_id=pk, private=True)
     seers: set[int] = set()
-    holders = [users[i] for i in sorted(plan.role_holders) if i < len(users) and users[i].principal.role is not Role.VIEWER]
+    holders = [
+        users[i] for i in sorted(plan.role_holders) if i < len(users) and users[i].principal.role is not Role.VIEWER
+    ]
     for role, holder in zip(IncidentRole, holders, strict=False):
         await incidents.assign_role(actor=actor, incident_id=pk, role=role, user_id=holder.user_id)
         seers.add(holder.user_id)
@@ -127,12 +137,21 @@ async def _incident(owner: Actor, users: list[Actor], n: int, plan: IncidentPlan
             seers.add(users[i].user_id)
     event = await TimelineEvent.get(incident_id=pk, sequence=1)
     result = Built(
-        n, plan.private, plan.published, pk, to_global_id("Incident", pk), declared.reference, seers,
-        to_global_id("TimelineEvent", event.id), markers=markers,
+        n,
+        plan.private,
+        plan.published,
+        pk,
+        to_global_id("Incident", pk),
+        declared.reference,
+        seers,
+        to_global_id("TimelineEvent", event.id),
+        markers=markers,
     )
     if plan.alert:
         service = await catalog.create_service(name=f"service-{n}")  # one each: no grouping between incidents
-        alert = await alerts.report_problem(actor=actor, service_id=service.id, summary=f"ALRT{n}Q", severity=AlertSeverity.INFO)
+        alert = await alerts.report_problem(
+            actor=actor, service_id=service.id, summary=f"ALRT{n}Q", severity=AlertSeverity.INFO
+        )
         await alerts.attach(actor=actor, alert_id=alert.id, incident_id=pk)
         result.alert_id = to_global_id("Alert", alert.id)
         result.markers.append(f"ALRT{n}Q")

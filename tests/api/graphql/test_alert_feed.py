@@ -28,7 +28,9 @@ SCHEMA = build_schema()
 
 async def subscribe(actor: Actor | None, variables: dict[str, Any]) -> AsyncIterator[Any]:
     result = await SCHEMA.subscribe(
-        document("AlertFeed"), variable_values=variables, context_value=Context(principal=actor.principal if actor else None, request_id="test")
+        document("AlertFeed"),
+        variable_values=variables,
+        context_value=Context(principal=actor.principal if actor else None, request_id="test"),
     )
     assert hasattr(result, "__anext__"), result
     return result  # type: ignore[return-value]
@@ -62,12 +64,20 @@ async def test_the_feed_sees_new_and_changed_alerts_of_its_services(
     stream = await subscribe(viewer, {"serviceIds": [to_global_id("Service", checkout.id)]})
     try:
         first = await started(broker, stream)
-        await gql.http.post(f"/integrations/alertmanager/{payments_key}", json=payloads.alertmanager([payloads.am_alert(fingerprint="elsewhere")]))
-        body = payloads.alertmanager([payloads.am_alert(fingerprint="f1"), payloads.am_alert(instance="b", fingerprint="f2")])
+        await gql.http.post(
+            f"/integrations/alertmanager/{payments_key}",
+            json=payloads.alertmanager([payloads.am_alert(fingerprint="elsewhere")]),
+        )
+        body = payloads.alertmanager(
+            [payloads.am_alert(fingerprint="f1"), payloads.am_alert(instance="b", fingerprint="f2")]
+        )
         assert (await gql.http.post(f"/integrations/alertmanager/{checkout_key}", json=body)).status_code == 200
         events = [await next_event(stream, first), await next_event(stream)]
         assert [(e["kind"], e["alert"]["dedupKey"]) for e in events] == [("CREATED", "f1"), ("CREATED", "f2")]
-        assert events[0]["alert"]["incident"]["reference"] == "INC-2" and events[0]["alert"]["service"]["name"] == "checkout"
+        assert (
+            events[0]["alert"]["incident"]["reference"] == "INC-2"
+            and events[0]["alert"]["service"]["name"] == "checkout"
+        )
         await gql.http.post(f"/integrations/alertmanager/{checkout_key}", json=body)
         repeats = [await next_event(stream), await next_event(stream)]
         assert {(e["kind"], e["alert"]["occurrences"]) for e in repeats} == {("UPDATED", 2)}
@@ -86,11 +96,15 @@ async def test_the_feed_sees_new_and_changed_alerts_of_its_services(
     assert broker.listener_count(ALERT_FEED_TOPIC) == 0
 
 
-async def test_after_a_gap_the_feed_reads_what_changed_meanwhile(gql: GraphQLClient, admin: Actor, viewer: Actor, checkout: Service) -> None:
+async def test_after_a_gap_the_feed_reads_what_changed_meanwhile(
+    gql: GraphQLClient, admin: Actor, viewer: Actor, checkout: Service
+) -> None:
     broker = get_broker()
     assert broker is not None
     _, key = await connect(admin, checkout)
-    await gql.http.post(f"/integrations/alertmanager/{key}", json=payloads.alertmanager([payloads.am_alert(fingerprint="g1")]))
+    await gql.http.post(
+        f"/integrations/alertmanager/{key}", json=payloads.alertmanager([payloads.am_alert(fingerprint="g1")])
+    )
     stream = await subscribe(viewer, {})
     try:
         pending = await started(broker, stream)
@@ -123,7 +137,9 @@ async def redis_broker() -> AsyncIterator[Broker]:
     await instance.close()
 
 
-async def test_the_feed_over_redis(clean_db: object, redis_broker: Broker, admin: Actor, viewer: Actor, checkout: Service) -> None:
+async def test_the_feed_over_redis(
+    clean_db: object, redis_broker: Broker, admin: Actor, viewer: Actor, checkout: Service
+) -> None:
     from tests.alerts.support import deliver
 
     ref, _ = await connect(admin, checkout)

@@ -21,8 +21,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from websockets.asyncio.client import ClientConnection
 from graphql import get_introspection_query, graphql_sync
+from websockets.asyncio.client import ClientConnection
 
 from app.api.app import create_app
 from app.api.graphql.schema import build_schema
@@ -95,9 +95,13 @@ async def client(backend: Backend, world: World) -> AsyncIterator[httpx.AsyncCli
     await broker.close()
 
 
-async def call(http: httpx.AsyncClient, rule: Rule, document: str, variables: dict[str, Any], actor: Actor | None) -> tuple[str, str]:
+async def call(
+    http: httpx.AsyncClient, rule: Rule, document: str, variables: dict[str, Any], actor: Actor | None
+) -> tuple[str, str]:
     """What the caller got (an Outcome value, or a description of anything else) and the body."""
-    response = await http.post("/graphql", json={"query": document, "variables": variables}, headers=actor.headers if actor else {})
+    response = await http.post(
+        "/graphql", json={"query": document, "variables": variables}, headers=actor.headers if actor else {}
+    )
     body = response.json()
     if body.get("errors"):
         codes = [e.get("extensions", {}).get("code") for e in body["errors"]]
@@ -112,7 +116,11 @@ async def call(http: httpx.AsyncClient, rule: Rule, document: str, variables: di
     return (Outcome.NOT_FOUND.value if data is None else Outcome.ALLOWED.value), response.text
 
 
-HTTP_RULES = [pytest.param(rule, id=f"{kind}-{name}") for kind in ("query", "mutation") for name, rule in sorted(TABLES[kind].items())]
+HTTP_RULES = [
+    pytest.param(rule, id=f"{kind}-{name}")
+    for kind in ("query", "mutation")
+    for name, rule in sorted(TABLES[kind].items())
+]
 
 
 @pytest.mark.parametrize("rule", HTTP_RULES)
@@ -135,7 +143,9 @@ PRIVATE_RULES = [
 
 
 @pytest.mark.parametrize("rule", PRIVATE_RULES)
-async def test_a_private_incident_does_not_exist_for_non_members(rule: Rule, world: World, client: httpx.AsyncClient) -> None:
+async def test_a_private_incident_does_not_exist_for_non_members(
+    rule: Rule, world: World, client: httpx.AsyncClient
+) -> None:
     wrong = []
     reading = rule.field in queries()
     # Readers who are not members: a responder, and for reads also a viewer and an admin's
@@ -148,7 +158,9 @@ async def test_a_private_incident_does_not_exist_for_non_members(rule: Rule, wor
             got, body = await call(client, rule, document, await probe.variables(world, Caller.RESPONDER), outsider)
             counted = probe.only_private and any(int(n) for n in re.findall(r'"totalCount":(\d+)', body))
             if got != expected.value or MARKER in body or counted:
-                wrong.append(f"non-member {outsider.principal.role.value}: expected {probe.outcome.value}, got {got}\n    {body[:400]}")
+                wrong.append(
+                    f"non-member {outsider.principal.role.value}: expected {probe.outcome.value}, got {got}\n    {body[:400]}"
+                )
         if not probe.member_sees:
             continue
         got, body = await call(client, rule, document, await probe.variables(world, Caller.RESPONDER), world.member)
@@ -166,7 +178,9 @@ def server(backend: Backend, world: World, tmp_path_factory: pytest.TempPathFact
         yield running
 
 
-async def subscribe(server: LiveServer, document: str, variables: dict[str, Any], actor: Actor | None) -> tuple[str, ClientConnection]:
+async def subscribe(
+    server: LiveServer, document: str, variables: dict[str, Any], actor: Actor | None
+) -> tuple[str, ClientConnection]:
     """What subscribing got (an Outcome value, or a description), and the open socket."""
     ws = await connect(server)
     assert (await init(ws, actor.token if actor else None))["type"] == "connection_ack"
@@ -179,7 +193,9 @@ async def subscribe(server: LiveServer, document: str, variables: dict[str, Any]
     return Outcome.ALLOWED.value, ws
 
 
-SUBSCRIPTION_RULES = [pytest.param(rule, id=f"subscription-{name}") for name, rule in sorted(TABLES["subscription"].items())]
+SUBSCRIPTION_RULES = [
+    pytest.param(rule, id=f"subscription-{name}") for name, rule in sorted(TABLES["subscription"].items())
+]
 
 
 @pytest.mark.parametrize("rule", SUBSCRIPTION_RULES)
@@ -231,8 +247,12 @@ async def pull_trigger(server: LiveServer, world: World, field: str) -> None:
     async with httpx.AsyncClient(base_url=server.url) as http:
         for (document, variables), actor in zip(TRIGGERS[field], (world.member, world.admin), strict=True):
             if "serviceId" in variables["input"]:
-                variables = {"input": {**variables["input"], "serviceId": world.ids[variables["input"]["serviceId"][1:]]}}
-            response = await http.post("/graphql", json={"query": document, "variables": variables}, headers=actor.headers)
+                variables = {
+                    "input": {**variables["input"], "serviceId": world.ids[variables["input"]["serviceId"][1:]]}
+                }
+            response = await http.post(
+                "/graphql", json={"query": document, "variables": variables}, headers=actor.headers
+            )
             assert response.status_code == 200 and '"errors":[]' in response.text, response.text
 
 

@@ -13,8 +13,12 @@ async def test_services_page_in_creation_order(gql: GraphQLClient, viewer: Actor
     first = (await gql.execute(document("Services"), {"first": 2}, actor=viewer))["services"]
     assert [e["node"]["name"] for e in first["edges"]] == ["checkout", "payments"]
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"] is True
-    rest = (await gql.execute(document("Services"), {"first": 2, "after": first["pageInfo"]["endCursor"]}, actor=viewer))["services"]
-    assert [e["node"]["ownerTeam"] for e in rest["edges"]] == ["team-search"] and rest["pageInfo"]["hasNextPage"] is False
+    rest = (
+        await gql.execute(document("Services"), {"first": 2, "after": first["pageInfo"]["endCursor"]}, actor=viewer)
+    )["services"]
+    assert [e["node"]["ownerTeam"] for e in rest["edges"]] == ["team-search"] and rest["pageInfo"][
+        "hasNextPage"
+    ] is False
 
 
 async def test_users_page(gql: GraphQLClient, admin: Actor, viewer: Actor) -> None:

@@ -33,7 +33,12 @@ FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     derandomize="FIREBREAK_FUZZ_EXAMPLES" not in os.environ,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.function_scoped_fixture,
+    ],
     database=None,
 )
 
@@ -54,7 +59,9 @@ class Target:
 
     def get(self, who: str, params: dict[str, str]) -> dict[str, Any]:
         token = self.tokens[who]
-        response = self.http.get("/graphql", params=params, headers={"Authorization": f"Bearer {token}"} if token else {})
+        response = self.http.get(
+            "/graphql", params=params, headers={"Authorization": f"Bearer {token}"} if token else {}
+        )
         return fuzz.check_answer(response.status_code, response.headers.get("content-type", ""), response.text)
 
 
@@ -85,7 +92,9 @@ async def target(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> 
     await demo.seed_if_empty()
     admin, viewer = await make_actor(Role.ADMIN), await make_actor(Role.VIEWER)
     ids = await _real_ids()
-    serving = live_server(backend.url, tmp_path_factory.mktemp("fuzz"), rate_limit_per_token="off", rate_limit_per_ip="off")
+    serving = live_server(
+        backend.url, tmp_path_factory.mktemp("fuzz"), rate_limit_per_token="off", rate_limit_per_ip="off"
+    )
     with serving as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield Target(server, {"admin": admin.token, "viewer": viewer.token, "anonymous": None}, ids, http)
         log = server.log()
@@ -132,7 +141,13 @@ def test_damaged_and_garbage_text(target: Target) -> None:
         query, variables = data.draw(fuzz.requests(target.ids, Mode.POSITIVE))
         text = data.draw(fuzz.damaged(query) | st.text(max_size=200))
         if data.draw(st.booleans()):
-            target.get(who, {"query": data.draw(st.sampled_from([query, text])), "variables": data.draw(st.sampled_from([json.dumps(variables), text]))})
+            target.get(
+                who,
+                {
+                    "query": data.draw(st.sampled_from([query, text])),
+                    "variables": data.draw(st.sampled_from([json.dumps(variables), text])),
+                },
+            )
             return
         body: Any = data.draw(
             st.sampled_from(
@@ -161,9 +176,15 @@ SUBSCRIPTIONS = {
 
 async def _subscribe_with(server: LiveServer, token: str | None, document: str, variables: Any) -> dict[str, Any]:
     async with websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
-        await ws.send(orjson.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}}).decode())
+        await ws.send(
+            orjson.dumps(
+                {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"} if token else {}}
+            ).decode()
+        )
         assert orjson.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document, "variables": variables}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": document, "variables": variables}})
+        )
         message: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
         await ws.send(orjson.dumps({"type": "ping"}).decode())
         assert orjson.loads(await asyncio.wait_for(ws.recv(), 5))["type"] == "pong"  # the connection survived
@@ -180,11 +201,15 @@ def test_websocket_variables_of_wrong_types(target: Target) -> None:
     @example(field="incidentTimeline", a="x", b=2**31)
     @given(field=st.sampled_from(sorted(SUBSCRIPTIONS)), a=fuzz.hostile_values(), b=fuzz.hostile_values())
     def run(field: str, a: Any, b: Any) -> None:
-        if field == "alertFeed" and (a is None or (isinstance(a, list) and all(isinstance(x, str) for x in a) and len(a) <= 100)):
+        if field == "alertFeed" and (
+            a is None or (isinstance(a, list) and all(isinstance(x, str) for x in a) and len(a) <= 100)
+        ):
             return  # well-typed: a stream or a typed error
         if field != "alertFeed" and isinstance(a, str) and (field != "incidentTimeline" or b is None or _int32(b)):
             return
-        message = asyncio.run(_subscribe_with(target.server, target.tokens["viewer"], SUBSCRIPTIONS[field], {"a": a, "b": b}))
+        message = asyncio.run(
+            _subscribe_with(target.server, target.tokens["viewer"], SUBSCRIPTIONS[field], {"a": a, "b": b})
+        )
         assert message["type"] == "error" and message["id"] == "1", message
         for error in message["payload"]:
             fuzz.check_answer(200, "json", orjson.dumps({"errors": [error]}).decode())

@@ -19,7 +19,14 @@ async def test_missing_token_is_401_with_a_graphql_body(gql: GraphQLClient, clea
     response = await gql.post(VIEWER_QUERY)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json() == {"errors": [{"message": "Authentication required: send Authorization: Bearer <token>", "extensions": {"code": "UNAUTHENTICATED"}}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "Authentication required: send Authorization: Bearer <token>",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
 
 
 @pytest.mark.parametrize("header", ["Bearer fbk_unknown", "Bearer nope", "Basic abc", "Bearer ", "fbk_raw"])
@@ -30,7 +37,9 @@ async def test_bad_tokens_are_401(gql: GraphQLClient, clean_db: object, header: 
 
 
 async def test_expired_and_revoked_tokens_are_401(gql: GraphQLClient, viewer: Actor) -> None:
-    issued = await identity.create_token(user_id=viewer.user_id, name="short", expires_at=clock.now() + timedelta(seconds=1))
+    issued = await identity.create_token(
+        user_id=viewer.user_id, name="short", expires_at=clock.now() + timedelta(seconds=1)
+    )
     ok = await gql.post(VIEWER_QUERY, headers={"Authorization": f"Bearer {issued.secret}"})
     assert ok.status_code == 200 and ok.json()["data"]["viewer"]["email"] == "viewer@example.com"
     await asyncio.sleep(1.1)  # expires while its principal is cached: expiry is checked on every use
@@ -61,9 +70,15 @@ async def test_get_runs_queries_but_not_mutations(gql: GraphQLClient, viewer: Ac
     assert refused.status_code == 405 and refused.headers["allow"] == "POST"
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]
+)
 async def test_non_json_bodies_are_415(gql: GraphQLClient, viewer: Actor, content_type: str) -> None:
-    response = await gql.http.post("/graphql", content=b'{"query": "{ viewer { email } }"}', headers={**viewer.headers, "Content-Type": content_type})
+    response = await gql.http.post(
+        "/graphql",
+        content=b'{"query": "{ viewer { email } }"}',
+        headers={**viewer.headers, "Content-Type": content_type},
+    )
     assert response.status_code == 415
 
 
@@ -77,13 +92,17 @@ async def test_non_json_bodies_are_415(gql: GraphQLClient, viewer: Actor, conten
     ],
 )
 async def test_malformed_requests_are_400(gql: GraphQLClient, viewer: Actor, body: bytes, message: str) -> None:
-    response = await gql.http.post("/graphql", content=body, headers={**viewer.headers, "Content-Type": "application/json"})
+    response = await gql.http.post(
+        "/graphql", content=body, headers={**viewer.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 400 and response.json()["errors"][0]["message"] == message
 
 
 async def test_oversized_body_is_413(gql: GraphQLClient, viewer: Actor) -> None:
     body = b'{"query": "{ viewer { email } }", "variables": {"x": "' + b"a" * 1_100_000 + b'"}}'
-    response = await gql.http.post("/graphql", content=body, headers={**viewer.headers, "Content-Type": "application/json"})
+    response = await gql.http.post(
+        "/graphql", content=body, headers={**viewer.headers, "Content-Type": "application/json"}
+    )
     assert response.status_code == 413
 
 

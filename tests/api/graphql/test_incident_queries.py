@@ -23,7 +23,12 @@ async def seed(responder: Actor, count: int, *, notes: int = 0) -> list[Any]:
             severity=Severity.SEV1 if i % 2 else Severity.SEV3,
             service_ids=[svc.id] if i % 2 else [],
         )
-        await service.assign_role(actor=responder.principal, incident_id=incident.id, role=IncidentRole.INCIDENT_COMMANDER, user_id=responder.user_id)
+        await service.assign_role(
+            actor=responder.principal,
+            incident_id=incident.id,
+            role=IncidentRole.INCIDENT_COMMANDER,
+            user_id=responder.user_id,
+        )
         for n in range(notes):
             await service.add_note(actor=responder.principal, incident_id=incident.id, body=f"note {n}")
         created.append(incident)
@@ -39,12 +44,16 @@ async def test_incident_lookups(gql: GraphQLClient, responder: Actor, viewer: Ac
     timeline = data["incident"]["timeline"]
     assert [e["node"]["sequence"] for e in timeline["edges"]] == [1, 2]
     assert timeline["totalCount"] == 5 and timeline["pageInfo"]["hasNextPage"] is True
-    rest = await gql.execute(document("Incident"), {"id": gid, "timelineAfter": timeline["pageInfo"]["endCursor"]}, actor=viewer)
+    rest = await gql.execute(
+        document("Incident"), {"id": gid, "timelineAfter": timeline["pageInfo"]["endCursor"]}, actor=viewer
+    )
     assert [e["node"]["sequence"] for e in rest["incident"]["timeline"]["edges"]] == [3, 4, 5]
     by_ref = await gql.execute(document("IncidentByReference"), {"reference": "inc-1"}, actor=viewer)
     assert by_ref["incidentByReference"]["id"] == gid
     for reference in ("INC-2", "INC-x", "nope", ""):
-        assert (await gql.execute(document("IncidentByReference"), {"reference": reference}, actor=viewer))["incidentByReference"] is None
+        assert (await gql.execute(document("IncidentByReference"), {"reference": reference}, actor=viewer))[
+            "incidentByReference"
+        ] is None
     node = await gql.execute(document("Node"), {"id": gid}, actor=viewer)
     assert node["node"]["__typename"] == "Incident" and node["node"]["reference"] == "INC-1"
     user = await gql.execute(document("Node"), {"id": viewer.global_id}, actor=viewer)
@@ -77,7 +86,9 @@ async def test_incident_pages_newest_first(gql: GraphQLClient, responder: Actor)
     seen = [e["node"]["number"] for e in page["edges"]]
     cursor = page["pageInfo"]["endCursor"]
     while cursor:
-        nxt = (await gql.execute(document("IncidentsPage"), {"first": 3, "after": cursor}, actor=responder))["incidents"]
+        nxt = (await gql.execute(document("IncidentsPage"), {"first": 3, "after": cursor}, actor=responder))[
+            "incidents"
+        ]
         seen += [e["node"]["number"] for e in nxt["edges"]]
         cursor = nxt["pageInfo"]["endCursor"] if nxt["pageInfo"]["hasNextPage"] else None
     assert seen == [7, 6, 5, 4, 3, 2, 1]
@@ -97,8 +108,8 @@ async def test_incident_filters(gql: GraphQLClient, responder: Actor) -> None:
     assert await refs({"open": False}) == ["INC-1"]
     assert len(await refs({"open": True})) == 5
     assert await refs({"search": "DATABASE"}) == ["INC-4", "INC-1"]
-    from app.ids import to_global_id
     from app.catalog.models import Service
+    from app.ids import to_global_id
 
     svc = await Service.first()
     assert await refs({"serviceIds": [to_global_id("Service", svc.id)]}) == ["INC-6", "INC-4", "INC-2"]

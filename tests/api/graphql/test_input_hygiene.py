@@ -23,16 +23,22 @@ def only_error(response: httpx.Response) -> dict[str, Any]:
 
 
 async def declared(gql: GraphQLClient, actor: Actor, **input: Any) -> dict[str, Any]:
-    result = (await gql.execute(DECLARE, {"input": {"title": "Disk full", "severity": "SEV3", **input}}, actor=actor))["declareIncident"]
+    result = (await gql.execute(DECLARE, {"input": {"title": "Disk full", "severity": "SEV3", **input}}, actor=actor))[
+        "declareIncident"
+    ]
     return result  # type: ignore[no-any-return]
 
 
 async def test_ids_with_non_ascii_or_huge_numbers_are_unknown(gql: GraphQLClient, viewer: Actor) -> None:
     for pk in ("²", "٣", "9" * 19, "99999999999999999999", "-1", "1e3"):
-        data = await gql.execute("query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("Incident", pk)}, actor=viewer)
+        data = await gql.execute(
+            "query($id: ID!) { node(id: $id) { id } }", {"id": to_global_id("Incident", pk)}, actor=viewer
+        )
         assert data == {"node": None}
     for reference in ("INC-²", "INC-٣", "INC-99999999999999999999"):
-        data = await gql.execute("query($r: String!) { incidentByReference(reference: $r) { id } }", {"r": reference}, actor=viewer)
+        data = await gql.execute(
+            "query($r: String!) { incidentByReference(reference: $r) { id } }", {"r": reference}, actor=viewer
+        )
         assert data == {"incidentByReference": None}
 
 
@@ -65,19 +71,31 @@ async def test_timestamps_need_a_time_zone_and_a_sensible_year(gql: GraphQLClien
         ("3000-01-01T00:00:00Z", "from 1970 to 2999"),
         ("yesterday", "ISO 8601"),
     ):
-        error = only_error(await gql.post(NOTE, {"input": {"incidentId": incident["id"], "body": "b", "occurredAt": when}}, actor=responder))
+        error = only_error(
+            await gql.post(
+                NOTE, {"input": {"incidentId": incident["id"], "body": "b", "occurredAt": when}}, actor=responder
+            )
+        )
         assert error["extensions"]["code"] == "BAD_USER_INPUT" and words in error["message"], error
 
 
-async def test_control_characters_refused_in_single_lines_while_notes_keep_tabs_and_newlines(gql: GraphQLClient, responder: Actor) -> None:
+async def test_control_characters_refused_in_single_lines_while_notes_keep_tabs_and_newlines(
+    gql: GraphQLClient, responder: Actor
+) -> None:
     for title in ("Disk\x1bfull", "Disk\nfull", "Disk\tfull", "Disk\x7f!", "Di\u0085sk"):
         result = await declared(gql, responder, title=title)
-        assert result["errors"] == [{"code": "VALIDATION", "field": "title", "message": "title must not contain control characters"}]
+        assert result["errors"] == [
+            {"code": "VALIDATION", "field": "title", "message": "title must not contain control characters"}
+        ]
     incident = (await declared(gql, responder))["incident"]
     body = "Rolled back:\n\t- payments v2.31\r\n"
-    note = (await gql.execute(NOTE, {"input": {"incidentId": incident["id"], "body": body}}, actor=responder))["addTimelineNote"]
+    note = (await gql.execute(NOTE, {"input": {"incidentId": incident["id"], "body": body}}, actor=responder))[
+        "addTimelineNote"
+    ]
     assert note == {"event": {"message": body}, "errors": []}
-    refused = (await gql.execute(NOTE, {"input": {"incidentId": incident["id"], "body": "bell\x07"}}, actor=responder))["addTimelineNote"]
+    refused = (await gql.execute(NOTE, {"input": {"incidentId": incident["id"], "body": "bell\x07"}}, actor=responder))[
+        "addTimelineNote"
+    ]
     assert refused["errors"] == [{"code": "VALIDATION", "field": "body"}]
 
 
@@ -91,17 +109,27 @@ async def test_search_and_audit_filters_are_bounded_single_lines(gql: GraphQLCli
     for query, flt, field in (
         ("query($f: IncidentFilter) { incidents(filter: $f) { totalCount } }", {"search": "x" * 201}, "filter.search"),
         ("query($f: AlertFilter) { alerts(filter: $f) { totalCount } }", {"search": "disk\x1b"}, "filter.search"),
-        ("query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }", {"operation": "o" * 201}, "filter.operation"),
-        ("query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }", {"outcome": "o\nk"}, "filter.outcome"),
+        (
+            "query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }",
+            {"operation": "o" * 201},
+            "filter.operation",
+        ),
+        (
+            "query($f: AuditLogFilter) { auditLog(filter: $f) { edges { cursor } } }",
+            {"outcome": "o\nk"},
+            "filter.outcome",
+        ),
     ):
         error = only_error(await gql.post(query, {"f": flt}, actor=admin))
         assert error["extensions"] == {"code": "VALIDATION", "field": field}, error
-    found = await gql.execute("{ incidents(filter: {search: \"  \"}) { totalCount } }", actor=admin)
+    found = await gql.execute('{ incidents(filter: {search: "  "}) { totalCount } }', actor=admin)
     assert found == {"incidents": {"totalCount": 0}}
 
 
 async def test_emails_with_control_characters_are_refused(gql: GraphQLClient, admin: Actor) -> None:
-    create = "mutation($e: String!) { createUser(input: {email: $e, name: \"N\", role: VIEWER}) { errors { code field } } }"
+    create = (
+        'mutation($e: String!) { createUser(input: {email: $e, name: "N", role: VIEWER}) { errors { code field } } }'
+    )
     for email in ("a\x01@example.com", "a@exa\x7fmple.com", "a" * 320 + "@example.com"):
         result = (await gql.execute(create, {"e": email}, actor=admin))["createUser"]
         assert result["errors"] == [{"code": "VALIDATION", "field": "email"}], email
@@ -113,4 +141,6 @@ async def test_a_failing_root_field_does_not_leak_a_sibling_transaction(gql: Gra
     both = "{ postmortems(first: 500) { totalCount } postmortemTemplates { id } }"
     for _ in range(30):
         assert only_error(await asyncio.wait_for(gql.post(both, actor=admin), 10))["extensions"]["code"] == "VALIDATION"
-    assert await asyncio.wait_for(gql.execute("{ viewer { id } }", actor=admin), 10) == {"viewer": {"id": admin.global_id}}
+    assert await asyncio.wait_for(gql.execute("{ viewer { id } }", actor=admin), 10) == {
+        "viewer": {"id": admin.global_id}
+    }

@@ -44,7 +44,10 @@ async def test_token_limit(gql: GraphQLClient, viewer: Actor) -> None:
 async def test_cost_budget_counts_list_sizes(gql: GraphQLClient, viewer: Actor) -> None:
     costly = "{ incidents(first: 100) { edges { node { timeline(first: 100) { edges { node { id sequence message actor { name } } } } } } } }"
     error = error_of(await gql.post(costly, actor=viewer))
-    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY" and error["extensions"]["cost"] > error["extensions"]["budget"]
+    assert (
+        error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+        and error["extensions"]["cost"] > error["extensions"]["budget"]
+    )
     with_variables = "query($n: Int) { incidents(first: $n) { edges { node { timeline(first: $n) { edges { node { id kind message } } } } } } }"
     assert error_of(await gql.post(with_variables, {"n": 1}, actor=viewer))["extensions"]["code"] == "QUERY_TOO_COSTLY"
     affordable = "{ incidents(first: 20) { edges { node { timeline(last: 5) { edges { node { id } } } } } } }"
@@ -55,13 +58,17 @@ async def test_page_size_and_list_inputs(gql: GraphQLClient, responder: Actor) -
     too_big = await gql.post("{ incidents(first: 500) { edges { cursor } } }", actor=responder)
     assert too_big.json()["errors"][0]["extensions"]["field"] == "first"
     ids = [f"id{n}" for n in range(101)]
-    declare = "mutation($ids: [ID!]!) { declareIncident(input: {title: \"t\", severity: SEV3, serviceIds: $ids}) { errors { code field } } }"
+    declare = 'mutation($ids: [ID!]!) { declareIncident(input: {title: "t", severity: SEV3, serviceIds: $ids}) { errors { code field } } }'
     error = error_of(await gql.post(declare, {"ids": ids}, actor=responder))
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": "$ids"} and "at most 100" in error["message"]
-    assert (await gql.post(declare, {"ids": ids[:100]}, actor=responder)).json()["data"]["declareIncident"]["errors"][0]["code"] == "NOT_FOUND"
+    assert (await gql.post(declare, {"ids": ids[:100]}, actor=responder)).json()["data"]["declareIncident"]["errors"][
+        0
+    ]["code"] == "NOT_FOUND"
 
 
-async def test_every_list_input_is_bounded_in_variables_and_in_the_document(gql: GraphQLClient, responder: Actor) -> None:
+async def test_every_list_input_is_bounded_in_variables_and_in_the_document(
+    gql: GraphQLClient, responder: Actor
+) -> None:
     nested = "mutation($input: UpdatePostmortemInput!) { updatePostmortem(input: $input) { errors { code } } }"
     whys = [{"question": "q", "answer": "a"}] * 101
     error = error_of(await gql.post(nested, {"input": {"postmortemId": "x", "whys": whys}}, actor=responder))
@@ -88,12 +95,20 @@ async def test_request_errors_carry_a_code(gql: GraphQLClient, viewer: Actor) ->
 
     assert code(await gql.post("{ viewer { id ", actor=viewer)) == "GRAPHQL_PARSE_FAILED"
     assert code(await gql.post("{ viewer { nope } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
-    assert code(await gql.post("{ viewer { ...missing } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # not the depth limit's
+    assert (
+        code(await gql.post("{ viewer { ...missing } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
+    )  # not the depth limit's
     assert (await gql.post("{ viewer { ...missing } }")).status_code == 401
     assert code(await gql.post("{ viewer { } }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"  # graphql-core parses it
     assert code(await gql.post("query { }", actor=viewer)) == "GRAPHQL_VALIDATION_FAILED"
-    assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": 2**40}, actor=viewer)) == "BAD_USER_INPUT"
-    assert code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": "ten"}, actor=viewer)) == "BAD_USER_INPUT"
+    assert (
+        code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": 2**40}, actor=viewer))
+        == "BAD_USER_INPUT"
+    )
+    assert (
+        code(await gql.post("query($n: Int) { incidents(first: $n) { totalCount } }", {"n": "ten"}, actor=viewer))
+        == "BAD_USER_INPUT"
+    )
     both = "query A { viewer { id } } query B { viewer { id } }"
     assert code(await gql.post(both, actor=viewer)) == "OPERATION_RESOLUTION_FAILURE"
 
@@ -116,7 +131,9 @@ async def test_rate_limit_per_token(limited: httpx.AsyncClient, viewer: Actor, r
     assert (await limited.post("/graphql", json=query, headers=responder.headers)).status_code == 200  # its own budget
 
 
-async def test_rate_limit_per_ip_for_requests_without_a_valid_token(limited: httpx.AsyncClient, clean_db: Backend) -> None:
+async def test_rate_limit_per_ip_for_requests_without_a_valid_token(
+    limited: httpx.AsyncClient, clean_db: Backend
+) -> None:
     bad = {"Authorization": "Bearer fbk_guess"}
     assert (await limited.post("/graphql", json={"query": "{ __typename }"})).status_code == 200
     assert (await limited.post("/graphql", json={"query": "{ viewer { id } }"}, headers=bad)).status_code == 401

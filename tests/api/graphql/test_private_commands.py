@@ -61,32 +61,44 @@ async def run(gql: GraphQLClient, actor: Actor, name: str, ids: dict[str, str]) 
     arguments = COMMANDS[name]
     for key, value in ids.items():
         arguments = arguments.replace("{" + key + "}", value)
-    data = await gql.execute(f"mutation {{ {name}(input: {arguments}) {{ errors {{ code message field }} }} }}", actor=actor)
+    data = await gql.execute(
+        f"mutation {{ {name}(input: {arguments}) {{ errors {{ code message field }} }} }}", actor=actor
+    )
     return data[name]["errors"]
 
 
 @pytest.fixture
 async def world(admin: Actor, broker: object) -> dict[str, Any]:
-    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+    secret = await incidents.declare_incident(
+        actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     visible = await incidents.declare_incident(actor=admin.principal, title="Public", severity=Severity.SEV3)
     checkout = await catalog.create_service(name="Checkout")
-    alert = await alerts.report_problem(actor=admin.principal, service_id=checkout.id, summary="x", severity=AlertSeverity.INFO)
+    alert = await alerts.report_problem(
+        actor=admin.principal, service_id=checkout.id, summary="x", severity=AlertSeverity.INFO
+    )
     await alerts.attach(actor=admin.principal, alert_id=alert.id, incident_id=secret.id)
     other = await catalog.create_service(name="Search")
-    loose = await alerts.report_problem(actor=admin.principal, service_id=other.id, summary="y", severity=AlertSeverity.INFO)
+    loose = await alerts.report_problem(
+        actor=admin.principal, service_id=other.id, summary="y", severity=AlertSeverity.INFO
+    )
     postmortem = await postmortems.create_postmortem(actor=admin.principal, incident_id=secret.id)
     visible_postmortem = await postmortems.create_postmortem(actor=admin.principal, incident_id=visible.id)
     item = await action_items.create_action_item(actor=admin.principal, incident_id=secret.id, title="Rotate keys")
     event = await TimelineEvent.get(incident_id=secret.id, sequence=1)
     return {
         "private": {
-            "incident": to_global_id("Incident", secret.id), "alert": to_global_id("Alert", alert.id),
-            "postmortem": to_global_id("Postmortem", postmortem.id), "item": to_global_id("ActionItem", item.id),
+            "incident": to_global_id("Incident", secret.id),
+            "alert": to_global_id("Alert", alert.id),
+            "postmortem": to_global_id("Postmortem", postmortem.id),
+            "item": to_global_id("ActionItem", item.id),
             "event": to_global_id("TimelineEvent", event.id),
         },
         "never": {
-            "incident": to_global_id("Incident", NEVER), "alert": to_global_id("Alert", NEVER),
-            "postmortem": to_global_id("Postmortem", NEVER), "item": to_global_id("ActionItem", NEVER),
+            "incident": to_global_id("Incident", NEVER),
+            "alert": to_global_id("Alert", NEVER),
+            "postmortem": to_global_id("Postmortem", NEVER),
+            "item": to_global_id("ActionItem", NEVER),
             "event": to_global_id("TimelineEvent", NEVER),
         },
         "shared": {"visible": to_global_id("Incident", visible.id), "visible_alert": to_global_id("Alert", loose.id)},
@@ -108,7 +120,9 @@ async def test_a_command_on_a_private_incident_answers_as_for_one_that_never_exi
     assert await TimelineEvent.filter(incident_id=world["secret_pk"]).count() == before  # nothing written
 
 
-async def test_highlighting_a_private_incidents_event_on_a_visible_postmortem(gql: GraphQLClient, world: dict[str, Any]) -> None:
+async def test_highlighting_a_private_incidents_event_on_a_visible_postmortem(
+    gql: GraphQLClient, world: dict[str, Any]
+) -> None:
     outsider = await make_actor(Role.RESPONDER)
     ids = {"postmortem": world["visible_postmortem"], "user": outsider.global_id}
     hidden = await run(gql, outsider, "highlightTimelineEvent", {**ids, "event": world["private"]["event"]})

@@ -13,10 +13,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from app.api.graphql import subscription_access
-from app.api.graphql.context import Context
 from app.alerts import service as alerts
 from app.alerts.enums import AlertSeverity
+from app.api.graphql import subscription_access
+from app.api.graphql.context import Context
 from app.catalog import service as catalog
 from app.errors import DomainError
 from app.ids import parse_pk, to_global_id
@@ -27,12 +27,18 @@ from tests.conftest import Actor, Backend, GraphQLClient, make_actor, wipe
 from tests.contract import document
 
 MISSING = {
-    "Incident": to_global_id("Incident", 999_999), "Alert": to_global_id("Alert", 999_999),
-    "Postmortem": to_global_id("Postmortem", 999_999), "ActionItem": to_global_id("ActionItem", 999_999),
+    "Incident": to_global_id("Incident", 999_999),
+    "Alert": to_global_id("Alert", 999_999),
+    "Postmortem": to_global_id("Postmortem", 999_999),
+    "ActionItem": to_global_id("ActionItem", 999_999),
     "TimelineEvent": to_global_id("TimelineEvent", 999_999),
 }
 PUBLIC_PATHS = [
-    "/api/v2/summary.json", "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json", "/status/feed.atom", "/status",
+    "/api/v2/summary.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/status/feed.atom",
+    "/status",
 ]
 LISTS = """query($search: String!) {
   incidents(first: 100) { totalCount edges { node { id } } }
@@ -77,23 +83,40 @@ async def check_by_id(gql: GraphQLClient, world: World, actor: Actor) -> None:
     missing = Built(-1, True, False, 999_999, MISSING["Incident"], "INC-999999", set(), MISSING["TimelineEvent"])
     targets = [*world.incidents, missing]
     for k, incident in enumerate(targets):
-        query = "{" + BY_ID.format(
-            n=k, id=incident.id, reference=incident.reference, event_id=incident.event_id,
-            alert_id=incident.alert_id or MISSING["Alert"], postmortem_id=incident.postmortem_id or MISSING["Postmortem"],
-            action_item_id=incident.action_item_id or MISSING["ActionItem"],
-        ) + "}"  # one document each: the alias limit is per document
+        query = (
+            "{"
+            + BY_ID.format(
+                n=k,
+                id=incident.id,
+                reference=incident.reference,
+                event_id=incident.event_id,
+                alert_id=incident.alert_id or MISSING["Alert"],
+                postmortem_id=incident.postmortem_id or MISSING["Postmortem"],
+                action_item_id=incident.action_item_id or MISSING["ActionItem"],
+            )
+            + "}"
+        )  # one document each: the alias limit is per document
         data = await gql.execute(query, actor=actor)
         visible = incident.number >= 0 and incident.visible_to(actor)
         present = {
-            "i": True, "n": True, "r": True, "e": True, "a": bool(incident.alert_id), "an": bool(incident.alert_id),
-            "p": bool(incident.postmortem_id), "pn": bool(incident.postmortem_id), "ai": bool(incident.action_item_id),
+            "i": True,
+            "n": True,
+            "r": True,
+            "e": True,
+            "a": bool(incident.alert_id),
+            "an": bool(incident.alert_id),
+            "p": bool(incident.postmortem_id),
+            "pn": bool(incident.postmortem_id),
+            "ai": bool(incident.action_item_id),
         }
         for prefix, exists in present.items():
             assert (data[f"{prefix}{k}"] is not None) == (visible and exists), (prefix, incident, actor.principal)
         if visible:
             body = data[f"i{k}"]
             assert ids(body["alerts"]) == ({incident.alert_id} if incident.alert_id else set())
-            assert [item["id"] for item in body["actionItems"]] == ([incident.action_item_id] if incident.action_item_id else [])
+            assert [item["id"] for item in body["actionItems"]] == (
+                [incident.action_item_id] if incident.action_item_id else []
+            )
             assert (body["postmortem"] or {}).get("id") == incident.postmortem_id
 
 
@@ -133,20 +156,30 @@ async def first_result(stream: Any) -> Any:
 
 async def check_subscriptions(schema: Any, world: World, actor: Actor) -> None:
     documents = {
-        "incidentTimeline": ("subscription($id: ID!) { incidentTimeline(incidentId: $id, afterSequence: 0) { sequence } }", "Incident"),
+        "incidentTimeline": (
+            "subscription($id: ID!) { incidentTimeline(incidentId: $id, afterSequence: 0) { sequence } }",
+            "Incident",
+        ),
         "incidentUpdated": ("subscription($id: ID!) { incidentUpdated(incidentId: $id) { id } }", "Incident"),
-        "postmortemUpdated": ("subscription($id: ID!) { postmortemUpdated(postmortemId: $id) { __typename } }", "Postmortem"),
+        "postmortemUpdated": (
+            "subscription($id: ID!) { postmortemUpdated(postmortemId: $id) { __typename } }",
+            "Postmortem",
+        ),
     }
 
     async def attempt(field: str, global_id: str) -> tuple[Any, Any]:
         text, _ = documents[field]
         argument = "postmortemId" if field == "postmortemUpdated" else "incidentId"
         try:  # what the websocket transport checks before it joins a stream
-            authorized: Any = await subscription_access.audience(field, actor.principal, {argument: global_id}, public=False)
+            authorized: Any = await subscription_access.audience(
+                field, actor.principal, {argument: global_id}, public=False
+            )
             authorized = "allowed"
         except DomainError as error:
             authorized = (error.code, error.message, error.field)
-        stream = await schema.subscribe(text, variable_values={"id": global_id}, context_value=Context(actor.principal, "p"))
+        stream = await schema.subscribe(
+            text, variable_values={"id": global_id}, context_value=Context(actor.principal, "p")
+        )
         return authorized, await first_result(stream)
 
     for field, (_, kind) in documents.items():
@@ -179,7 +212,9 @@ async def check_feeds(schema: Any, world: World) -> None:
     feeds: list[tuple[Actor, AsyncIterator[Any], AsyncIterator[Any]]] = []
     for actor in world.everyone:
         context = Context(actor.principal, "f")
-        incident_feed = await schema.subscribe("subscription { incidentFeed { incident { id } } }", context_value=context)
+        incident_feed = await schema.subscribe(
+            "subscription { incidentFeed { incident { id } } }", context_value=context
+        )
         alert_feed = await schema.subscribe("subscription { alertFeed { alert { id } } }", context_value=context)
         feeds.append((actor, incident_feed, alert_feed))
     firsts = {id(s): asyncio.ensure_future(s.__anext__()) for _, i, a in feeds for s in (i, a)}  # start listening
@@ -191,12 +226,16 @@ async def check_feeds(schema: Any, world: World) -> None:
             await alerts.acknowledge(actor=owner, alert_id=parse_pk(incident.alert_id, "Alert") or 0)
     sentinel = await incidents.declare_incident(actor=owner, title="Sentinel", severity=Severity.SEV4)
     service = await catalog.create_service(name="sentinel")
-    alert = await alerts.report_problem(actor=owner, service_id=service.id, summary="Sentinel", severity=AlertSeverity.INFO)
+    alert = await alerts.report_problem(
+        actor=owner, service_id=service.id, summary="Sentinel", severity=AlertSeverity.INFO
+    )
     incident_end, alert_end = to_global_id("Incident", sentinel.id), to_global_id("Alert", alert.id)
     try:
         for actor, incident_feed, alert_feed in feeds:
             visible = [i for i in world.incidents if i.visible_to(actor)]
-            carried = await collect(incident_feed, firsts[id(incident_feed)], incident_end, ("incidentFeed", "incident"))
+            carried = await collect(
+                incident_feed, firsts[id(incident_feed)], incident_end, ("incidentFeed", "incident")
+            )
             assert carried == {i.id for i in visible} | {incident_end}
             wanted = {i.alert_id for i in visible if i.alert_id} | {alert_end}
             assert await collect(alert_feed, firsts[id(alert_feed)], alert_end, ("alertFeed", "alert")) == wanted
@@ -219,7 +258,9 @@ async def check_status_page(gql: GraphQLClient, world: World) -> None:
                 assert marker in outputs["/api/v2/incidents.json"] and marker in outputs["statusPage"], marker
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(plan=worlds)
 async def test_a_private_incident_does_not_exist_for_those_who_may_not_see_it(
     plan: WorldPlan, clean_db: Backend, gql: GraphQLClient, broker: Any
@@ -242,7 +283,10 @@ async def test_the_world_builder_covers_every_relation(gql: GraphQLClient, clean
     from tests.api.graphql.private_world import IncidentPlan
 
     everything = IncidentPlan(True, True, frozenset({1}), frozenset({0}), True, True, True)
-    plan = WorldPlan((Role.RESPONDER, Role.VIEWER, Role.RESPONDER), (everything, IncidentPlan(False, True, frozenset(), frozenset(), True, True, True)))
+    plan = WorldPlan(
+        (Role.RESPONDER, Role.VIEWER, Role.RESPONDER),
+        (everything, IncidentPlan(False, True, frozenset(), frozenset(), True, True, True)),
+    )
     world = await build(plan)
     outsider = world.users[2]
     assert not world.incidents[0].visible_to(outsider) and world.incidents[0].visible_to(world.users[1])

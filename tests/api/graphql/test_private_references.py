@@ -28,16 +28,24 @@ async def events(gql: GraphQLClient, actor: Actor, incident_pk: int) -> tuple[st
 
 async def live(gql: GraphQLClient, actor: Actor, incident_pk: int, count: int) -> str:
     schema = gql.http._transport.app.state.schema  # type: ignore[attr-defined]
-    stream = await schema.subscribe(LIVE, variable_values={"id": to_global_id("Incident", incident_pk)}, context_value=Context(actor.principal, "r"))
+    stream = await schema.subscribe(
+        LIVE, variable_values={"id": to_global_id("Incident", incident_pk)}, context_value=Context(actor.principal, "r")
+    )
     try:
         return str([(await asyncio.wait_for(stream.__anext__(), 5)).data for _ in range(count)])
     finally:
         await stream.aclose()
 
 
-async def test_merges_do_not_name_a_private_incident(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
-    public = await incidents.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
-    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+async def test_merges_do_not_name_a_private_incident(
+    gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
+    public = await incidents.declare_incident(
+        actor=responder.principal, title="Checkout errors", severity=Severity.SEV3
+    )
+    secret = await incidents.declare_incident(
+        actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     await incidents.merge_incident(actor=admin.principal, incident_id=public.id, into_incident_id=secret.id)
     hidden = (secret.reference, to_global_id("Incident", secret.id))
 
@@ -51,9 +59,15 @@ async def test_merges_do_not_name_a_private_incident(gql: GraphQLClient, admin: 
     assert secret.reference in text and incident["mergedInto"] == {"id": hidden[1]}
 
 
-async def test_a_private_incident_merged_into_a_public_one_is_not_named(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
-    public = await incidents.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
-    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+async def test_a_private_incident_merged_into_a_public_one_is_not_named(
+    gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
+    public = await incidents.declare_incident(
+        actor=responder.principal, title="Checkout errors", severity=Severity.SEV3
+    )
+    secret = await incidents.declare_incident(
+        actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     await incidents.merge_incident(actor=admin.principal, incident_id=secret.id, into_incident_id=public.id)
     text, incident = await events(gql, viewer, public.id)
     assert secret.reference not in text and to_global_id("Incident", secret.id) not in text
@@ -62,15 +76,25 @@ async def test_a_private_incident_merged_into_a_public_one_is_not_named(gql: Gra
     assert secret.reference in (await events(gql, admin, public.id))[0]
 
 
-async def test_alerts_moved_to_or_from_a_private_incident_do_not_name_it(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
+async def test_alerts_moved_to_or_from_a_private_incident_do_not_name_it(
+    gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
     service = await catalog.create_service(name="Checkout")
-    alert = await alerts.report_problem(actor=responder.principal, service_id=service.id, summary="5xx", severity=AlertSeverity.INFO)
-    public = await incidents.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
-    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+    alert = await alerts.report_problem(
+        actor=responder.principal, service_id=service.id, summary="5xx", severity=AlertSeverity.INFO
+    )
+    public = await incidents.declare_incident(
+        actor=responder.principal, title="Checkout errors", severity=Severity.SEV3
+    )
+    secret = await incidents.declare_incident(
+        actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     await alerts.attach(actor=responder.principal, alert_id=alert.id, incident_id=public.id)
     await alerts.attach(actor=admin.principal, alert_id=alert.id, incident_id=secret.id)  # moved out of the public one
     other = await incidents.declare_incident(actor=responder.principal, title="Other", severity=Severity.SEV3)
-    second = await alerts.report_problem(actor=responder.principal, service_id=service.id, summary="slow", severity=AlertSeverity.INFO)
+    second = await alerts.report_problem(
+        actor=responder.principal, service_id=service.id, summary="slow", severity=AlertSeverity.INFO
+    )
     await alerts.attach(actor=admin.principal, alert_id=second.id, incident_id=secret.id)
     await alerts.attach(actor=admin.principal, alert_id=second.id, incident_id=other.id)  # moved out of the private one
     for incident in (public, other):
@@ -83,18 +107,25 @@ async def test_alerts_moved_to_or_from_a_private_incident_do_not_name_it(gql: Gr
 def test_redaction_keeps_everything_but_the_other_incident() -> None:
     data = {"from": "TRIAGE", "to": "MERGED", "intoIncidentId": "SW5jaWRlbnQ6Nw", "intoReference": "INC-7"}
     assert without_other_incident("MERGED", "Merged into INC-7", data) == (
-        "Merged into another incident", {"from": "TRIAGE", "to": "MERGED", "intoIncidentId": None, "intoReference": None},
+        "Merged into another incident",
+        {"from": "TRIAGE", "to": "MERGED", "intoIncidentId": None, "intoReference": None},
     )
     assert without_other_incident("NOTE", "INC-7 is related", {"x": 1}) == ("INC-7 is related", {"x": 1})
 
 
-async def test_a_postmortem_highlighting_a_merge_does_not_name_the_private_incident(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
+async def test_a_postmortem_highlighting_a_merge_does_not_name_the_private_incident(
+    gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
     from app.incidents.models import TimelineEvent
     from app.postmortems import curation
     from app.postmortems import service as postmortems
 
-    public = await incidents.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
-    secret = await incidents.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
+    public = await incidents.declare_incident(
+        actor=responder.principal, title="Checkout errors", severity=Severity.SEV3
+    )
+    secret = await incidents.declare_incident(
+        actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True
+    )
     await incidents.merge_incident(actor=admin.principal, incident_id=secret.id, into_incident_id=public.id)
     postmortem = await postmortems.create_postmortem(actor=responder.principal, incident_id=public.id)
     event = await TimelineEvent.get(incident_id=public.id, kind="INCIDENT_MERGED_IN")

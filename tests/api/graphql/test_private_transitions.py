@@ -14,23 +14,39 @@ from tests.conftest import Actor, GraphQLClient
 from tests.contract import document
 
 PUBLIC_PATHS = [
-    "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/incidents.json", "/api/v2/incidents/unresolved.json",
-    "/status/feed.atom", "/status",
+    "/api/v2/summary.json",
+    "/api/v2/status.json",
+    "/api/v2/incidents.json",
+    "/api/v2/incidents/unresolved.json",
+    "/status/feed.atom",
+    "/status",
 ]
 TITLE = "Checkout is slow zq"
 
 
 async def publish_incident(gql: GraphQLClient, responder: Actor) -> str:
-    declared = await gql.execute(document("DeclareIncident"), {"input": {"title": "Payment provider breach", "severity": "SEV2"}}, actor=responder)
+    declared = await gql.execute(
+        document("DeclareIncident"),
+        {"input": {"title": "Payment provider breach", "severity": "SEV2"}},
+        actor=responder,
+    )
     incident_id: str = declared["declareIncident"]["incident"]["id"]
-    update = {"incidentId": incident_id, "message": "We are looking into it", "audience": "PUBLIC", "publicTitle": TITLE, "impact": "MAJOR"}
+    update = {
+        "incidentId": incident_id,
+        "message": "We are looking into it",
+        "audience": "PUBLIC",
+        "publicTitle": TITLE,
+        "impact": "MAJOR",
+    }
     posted = await gql.execute(document("PostStatusUpdate"), {"input": update}, actor=responder)
     assert posted["postStatusUpdate"]["errors"] == []
     return incident_id
 
 
 async def set_private(gql: GraphQLClient, actor: Actor, incident_id: str, private: bool) -> None:
-    data = await gql.execute(document("UpdateIncident"), {"input": {"incidentId": incident_id, "private": private}}, actor=actor)
+    data = await gql.execute(
+        document("UpdateIncident"), {"input": {"incidentId": incident_id, "private": private}}, actor=actor
+    )
     assert data["updateIncident"]["errors"] == []
 
 
@@ -43,10 +59,14 @@ async def public_outputs(gql: GraphQLClient) -> dict[str, Any]:
     return outputs
 
 
-async def test_an_incident_made_private_leaves_every_public_output_at_once(gql: GraphQLClient, responder: Actor) -> None:
+async def test_an_incident_made_private_leaves_every_public_output_at_once(
+    gql: GraphQLClient, responder: Actor
+) -> None:
     incident_id = await publish_incident(gql, responder)
     schema = gql.http._transport.app.state.schema  # type: ignore[attr-defined]
-    stream = await schema.subscribe(document("StatusPageUpdated"), context_value=Context(principal=None, request_id="t"))
+    stream = await schema.subscribe(
+        document("StatusPageUpdated"), context_value=Context(principal=None, request_id="t")
+    )
     try:
         first = await asyncio.wait_for(stream.__anext__(), 5)
         assert TITLE in str(first.data)
@@ -64,7 +84,9 @@ async def test_an_incident_made_private_leaves_every_public_output_at_once(gql: 
             assert response.headers["etag"] != previous.headers["etag"], path
             conditional = await gql.http.get(path, headers={"If-None-Match": previous.headers["etag"]})
             assert conditional.status_code == 200 and TITLE not in conditional.text, path
-            assert parsedate_to_datetime(response.headers["last-modified"]) >= parsedate_to_datetime(previous.headers["last-modified"])
+            assert parsedate_to_datetime(response.headers["last-modified"]) >= parsedate_to_datetime(
+                previous.headers["last-modified"]
+            )
         assert "major" not in after["/api/v2/status.json"].text
         page = await gql.post(document("StatusPage"))
         assert TITLE not in page.text

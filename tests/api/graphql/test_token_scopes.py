@@ -13,10 +13,10 @@ from app import clock
 from app.alerts import integrations
 from app.alerts.enums import IntegrationKind
 from app.catalog import service as catalog
+from app.errors import DomainError, ErrorCode
 from app.identity import service as identity
 from app.identity.models import ApiToken, Role
 from app.identity.policy import Action, Principal, grantable_scopes, require_token_manager
-from app.errors import DomainError, ErrorCode
 from app.ids import to_global_id
 from tests.conftest import Actor, GraphQLClient, make_actor
 
@@ -28,7 +28,9 @@ REVOKE = "mutation($id: ID!) { revokeApiToken(input: {apiTokenId: $id}) { apiTok
 
 async def scoped(actor: Actor, *scopes: str) -> Actor:
     issued = await identity.create_token(user_id=actor.user_id, name="scoped", scopes=list(scopes))
-    principal = Principal(user_id=actor.user_id, role=actor.principal.role, token_id=issued.token.id, scopes=frozenset(scopes))
+    principal = Principal(
+        user_id=actor.user_id, role=actor.principal.role, token_id=issued.token.id, scopes=frozenset(scopes)
+    )
     return Actor(principal, issued.secret, actor.user_id, actor.global_id)
 
 
@@ -68,9 +70,13 @@ async def test_a_token_never_issues_a_wider_one(gql: GraphQLClient, responder: A
     assert narrowed.scopes == frozenset({"read", "write"}) and not narrowed.allows(Action.ADMIN)
 
 
-async def test_only_an_admin_with_the_admin_scope_issues_tokens_for_others(gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor) -> None:
+async def test_only_an_admin_with_the_admin_scope_issues_tokens_for_others(
+    gql: GraphQLClient, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
     for actor in (responder, viewer, await scoped(admin, "read", "write")):
-        refused = await create(gql, actor, userId=admin.global_id if actor.user_id != admin.user_id else viewer.global_id)
+        refused = await create(
+            gql, actor, userId=admin.global_id if actor.user_id != admin.user_id else viewer.global_id
+        )
         assert [(e["code"], e["field"]) for e in refused["errors"]] == [("FORBIDDEN", "userId")], actor.principal
     issued = await create(gql, admin, userId=viewer.global_id, scopes=["READ"])
     assert issued["errors"] == [] and (await identity.authenticate(issued["token"])).user_id == viewer.user_id
@@ -86,7 +92,9 @@ async def test_only_an_admin_with_the_admin_scope_issues_tokens_for_others(gql: 
         (frozenset({"write"}), None, frozenset({"write"})),
     ],
 )
-def test_token_grants_are_decided_by_the_policy(scopes: frozenset[str], requested: list[str] | None, granted: frozenset[str]) -> None:
+def test_token_grants_are_decided_by_the_policy(
+    scopes: frozenset[str], requested: list[str] | None, granted: frozenset[str]
+) -> None:
     principal = Principal(user_id=1, role=Role.ADMIN, token_id=1, scopes=scopes)
     assert grantable_scopes(principal, requested) == granted
 
@@ -104,7 +112,9 @@ async def test_a_full_token_still_grants_every_scope(gql: GraphQLClient, respond
 
 async def test_a_routing_key_is_no_bearer_token(gql: GraphQLClient, admin: Actor) -> None:
     service = await catalog.create_service(name="Checkout")
-    created = await integrations.create_integration(actor=admin.principal, service_id=service.id, kind=IntegrationKind.GENERIC, name="x")
+    created = await integrations.create_integration(
+        actor=admin.principal, service_id=service.id, kind=IntegrationKind.GENERIC, name="x"
+    )
     key = created.key
     for header in (f"Bearer {key}", f"Bearer fbk_{key}"):
         response = await gql.post("{ viewer { email } }", headers={"Authorization": header})

@@ -31,7 +31,9 @@ async def client(backend: Backend, **settings: object) -> AsyncIterator[httpx.As
         yield http
 
 
-async def test_over_the_rate_is_429_with_retry_after(clean_db: Backend, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_over_the_rate_is_429_with_retry_after(
+    clean_db: Backend, admin: Actor, checkout: Service, broker: object
+) -> None:
     ref, key = await connect(admin, checkout)
     _, other = await connect(admin, checkout)
     _, events_key = await connect(admin, checkout, IntegrationKind.EVENTS_V2)
@@ -49,10 +51,14 @@ async def test_over_the_rate_is_429_with_retry_after(clean_db: Backend, admin: A
         throttled = await http.post("/v2/enqueue", json=payloads.events_v2(events_key))
         assert throttled.status_code == 429 and throttled.json()["status"] == "throttle exceeded"
         assert "retry-after" in throttled.headers
-    assert (await Alert.get(dedup_key="r", integration_id=ref.id)).occurrences == 3  # the refused delivery changed nothing
+    assert (
+        await Alert.get(dedup_key="r", integration_id=ref.id)
+    ).occurrences == 3  # the refused delivery changed nothing
 
 
-async def test_the_rate_is_shared_through_redis(clean_db: Backend, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_the_rate_is_shared_through_redis(
+    clean_db: Backend, admin: Actor, checkout: Service, broker: object
+) -> None:
     redis_url = require_redis()
     prefix = f"firebreak-test-{uuid.uuid4().hex[:8]}:"
     _, key = await connect(admin, checkout)
@@ -80,7 +86,9 @@ async def test_the_rate_is_shared_through_redis(clean_db: Backend, admin: Actor,
             await redis.aclose()
 
 
-async def test_an_unreachable_redis_lets_deliveries_through(clean_db: Backend, admin: Actor, checkout: Service, broker: object) -> None:
+async def test_an_unreachable_redis_lets_deliveries_through(
+    clean_db: Backend, admin: Actor, checkout: Service, broker: object
+) -> None:
     _, key = await connect(admin, checkout)
     body = payloads.alertmanager([payloads.am_alert(fingerprint="open")])
     async with client(clean_db, alerts_rate_limit="1/minute", redis_url="redis://127.0.0.1:1/0") as http:
@@ -88,7 +96,9 @@ async def test_an_unreachable_redis_lets_deliveries_through(clean_db: Backend, a
 
 
 _FAIL = {
-    "sqlite": ["CREATE TRIGGER fail_alert_insert BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"],
+    "sqlite": [
+        "CREATE TRIGGER fail_alert_insert BEFORE INSERT ON alerts BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    ],
     "postgres": [
         "CREATE FUNCTION fail_alert_insert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk I/O error'; END $$ LANGUAGE plpgsql",
         "CREATE TRIGGER fail_alert_insert BEFORE INSERT ON alerts FOR EACH ROW EXECUTE FUNCTION fail_alert_insert()",
@@ -105,7 +115,9 @@ async def test_a_storage_failure_is_503_and_the_retry_is_stored_once(
 ) -> None:
     _, key = await connect(admin, checkout)
     _, events_key = await connect(admin, checkout, IntegrationKind.EVENTS_V2)
-    body = payloads.alertmanager([payloads.am_alert(fingerprint="s1"), payloads.am_alert(instance="b", fingerprint="s2")])
+    body = payloads.alertmanager(
+        [payloads.am_alert(fingerprint="s1"), payloads.am_alert(instance="b", fingerprint="s2")]
+    )
     connection = get_connection("default")
     for statement in _FAIL[clean_db.name]:
         await connection.execute_script(statement)

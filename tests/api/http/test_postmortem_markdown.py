@@ -4,7 +4,7 @@ auth rules; and the computed durations against known timestamps."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -23,7 +23,7 @@ from tests.conftest import Actor, Backend, GraphQLClient, make_actor
 from tests.contract import document
 from tests.postmortems.helpers import approved, in_postmortem
 
-T0 = datetime(2026, 3, 1, 14, 2, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 14, 2, tzinfo=UTC)
 LAST_WEEK = clock.now().date() - timedelta(days=7)
 
 
@@ -39,7 +39,9 @@ async def written_postmortem(responder: Actor, **incident: object) -> tuple[Inci
     )
     await PostmortemTimelineEntry.filter(postmortem_id=postmortem.id).delete()
     owner = await make_actor(Role.RESPONDER, "owner@example.com")
-    await access.add_member(actor=responder.principal, incident_id=incident_row.id, user_id=owner.user_id)  # may own its items
+    await access.add_member(
+        actor=responder.principal, incident_id=incident_row.id, user_id=owner.user_id
+    )  # may own its items
     p = responder.principal
     await service.update_postmortem(
         actor=p,
@@ -48,17 +50,37 @@ async def written_postmortem(responder: Actor, **incident: object) -> tuple[Inci
             SectionEdit("summary", "Checkout failed for **12%** of orders for two hours."),
             SectionEdit("root_cause", "The client had no timeout budget."),
         ],
-        whys=[Why("Why did orders fail?", "The payments client timed out."), Why("Why did it time out?", "Retries | stacked up.\nEach waited 30 s.")],
-        contributing_factors=[Factor(FactorCategory.TECHNOLOGY, "No timeout budget"), Factor(FactorCategory.PEOPLE_AND_COMMUNICATION, "Status page updated late")],
+        whys=[
+            Why("Why did orders fail?", "The payments client timed out."),
+            Why("Why did it time out?", "Retries | stacked up.\nEach waited 30 s."),
+        ],
+        contributing_factors=[
+            Factor(FactorCategory.TECHNOLOGY, "No timeout budget"),
+            Factor(FactorCategory.PEOPLE_AND_COMMUNICATION, "Status page updated late"),
+        ],
     )
-    await curation.add_entry(actor=p, postmortem_id=postmortem.id, occurred_at=T0 - timedelta(minutes=30), body="payments v2.31 deployed")
+    await curation.add_entry(
+        actor=p, postmortem_id=postmortem.id, occurred_at=T0 - timedelta(minutes=30), body="payments v2.31 deployed"
+    )
     entry = await PostmortemTimelineEntry.get(postmortem_id=postmortem.id)
     await curation.update_entry(actor=p, entry_id=entry.id, annotation="The deploy passed every check")
     item = await action_items.create_action_item(
-        actor=p, incident_id=incident_row.id, postmortem_id=postmortem.id, title="Add a timeout budget | retries",
-        kind=ActionItemKind.PREVENT, priority=ActionItemPriority.P1, owner_id=owner.user_id, due_date=LAST_WEEK,
+        actor=p,
+        incident_id=incident_row.id,
+        postmortem_id=postmortem.id,
+        title="Add a timeout budget | retries",
+        kind=ActionItemKind.PREVENT,
+        priority=ActionItemPriority.P1,
+        owner_id=owner.user_id,
+        due_date=LAST_WEEK,
     )
-    await action_items.link_action_item(actor=p, action_item_id=item.id, provider=LinkProvider.JIRA, key="PAY-12", url="https://acme.atlassian.net/browse/PAY-12")
+    await action_items.link_action_item(
+        actor=p,
+        action_item_id=item.id,
+        provider=LinkProvider.JIRA,
+        key="PAY-12",
+        url="https://acme.atlassian.net/browse/PAY-12",
+    )
     return await Incident.get(id=incident_row.id), await Postmortem.get(id=postmortem.id)
 
 
@@ -82,7 +104,13 @@ def check_document(text: str, reference: str) -> None:
         f"| P1 | Add a timeout budget \\| retries | PREVENT | Responder User | {LAST_WEEK.isoformat()} (overdue) | OPEN | [PAY-12](<https://acme.atlassian.net/browse/PAY-12>) |",
     ):
         assert expected in text, expected
-    assert text.index("## Summary") < text.index("## Root cause analysis") < text.index("## Lessons learned") < text.index("## Timeline") < text.index("## Action items")
+    assert (
+        text.index("## Summary")
+        < text.index("## Root cause analysis")
+        < text.index("## Lessons learned")
+        < text.index("## Timeline")
+        < text.index("## Action items")
+    )
 
 
 async def publish(responder: Actor, postmortem: Postmortem) -> None:
@@ -130,7 +158,11 @@ async def test_endpoint_auth_rules(gql: GraphQLClient, responder: Actor, viewer:
         assert (await http.get(f"/postmortems/{gid}.md", headers={"Authorization": header})).status_code == 401
     hidden = await http.get(f"/postmortems/{gid}.md", headers=viewer.headers)  # private: as if it did not exist
     assert hidden.status_code == 404 and hidden.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    for unknown in (to_global_id("Postmortem", postmortem.id + 50), to_global_id("Incident", postmortem.incident_id), "garbage"):
+    for unknown in (
+        to_global_id("Postmortem", postmortem.id + 50),
+        to_global_id("Incident", postmortem.incident_id),
+        "garbage",
+    ):
         assert (await http.get(f"/postmortems/{unknown}.md", headers=admin.headers)).status_code == 404
     assert (await http.get(f"/postmortems/{gid}.md", headers=responder.headers)).status_code == 200
     assert (await http.get(f"/postmortems/{gid}.md", headers=admin.headers)).status_code == 200
@@ -139,8 +171,16 @@ async def test_endpoint_auth_rules(gql: GraphQLClient, responder: Actor, viewer:
 
 async def test_a_fresh_postmortem_exports_too(gql: GraphQLClient, responder: Actor) -> None:
     _, postmortem = await in_postmortem(responder, Severity.SEV3)
-    text = (await gql.execute(document("PostmortemMarkdown"), {"id": to_global_id("Postmortem", postmortem.id)}, actor=responder))["postmortem"]["markdown"]
-    assert "| Postmortem status | DRAFT |" in text and "_No 5-whys chain yet._" in text and "_No action items yet._" in text
+    text = (
+        await gql.execute(
+            document("PostmortemMarkdown"), {"id": to_global_id("Postmortem", postmortem.id)}, actor=responder
+        )
+    )["postmortem"]["markdown"]
+    assert (
+        "| Postmortem status | DRAFT |" in text
+        and "_No 5-whys chain yet._" in text
+        and "_No action items yet._" in text
+    )
     timeline = text.split("## Timeline")[1].split("## Action items")[0]
     assert "Status changed from RESOLVED to POSTMORTEM _(Responder User)_" in timeline  # key events are on it
 
@@ -150,7 +190,9 @@ async def test_failed_authentication_is_audited(gql: GraphQLClient, responder: A
 
     _, postmortem = await in_postmortem(responder, Severity.SEV3)
     gid = to_global_id("Postmortem", postmortem.id)
-    assert (await gql.http.get(f"/postmortems/{gid}.md", headers={"Authorization": "Bearer fbk_unknown"})).status_code == 401
+    assert (
+        await gql.http.get(f"/postmortems/{gid}.md", headers={"Authorization": "Bearer fbk_unknown"})
+    ).status_code == 401
     entry = await AuditEntry.filter(operation="authenticate").order_by("-id").first()
     assert entry is not None and entry.details["via"] == "GET /postmortems/{id}.md"
 
@@ -165,4 +207,6 @@ async def test_the_endpoint_shares_the_api_request_limits(clean_db: Backend, bro
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         url = f"/postmortems/{to_global_id('Postmortem', postmortem.id)}.md"
         assert [(await http.get(url, headers=responder.headers)).status_code for _ in range(3)] == [200, 200, 429]
-        assert (await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers=responder.headers)).status_code == 429
+        assert (
+            await http.post("/graphql", json={"query": "{ viewer { id } }"}, headers=responder.headers)
+        ).status_code == 429

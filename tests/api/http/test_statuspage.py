@@ -14,21 +14,54 @@ from app.incidents import service as incidents
 from app.incidents.enums import Severity
 from app.statuspage import maintenance, service
 from app.statuspage.cache import public_cache
-from app.statuspage.enums import Audience, ComponentStatus as C, PublicStatus as P
+from app.statuspage.enums import Audience
+from app.statuspage.enums import ComponentStatus as C
+from app.statuspage.enums import PublicStatus as P
 from tests.conftest import Actor, GraphQLClient
 
 PAGE_KEYS = ["id", "name", "url", "time_zone", "updated_at"]
 COMPONENT_KEYS = [
-    "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date",
-    "group_id", "page_id", "group", "only_show_if_degraded",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "position",
+    "description",
+    "showcase",
+    "start_date",
+    "group_id",
+    "page_id",
+    "group",
+    "only_show_if_degraded",
 ]
 INCIDENT_KEYS = [
-    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at", "impact", "shortlink",
-    "started_at", "page_id", "incident_updates", "components",
+    "id",
+    "name",
+    "status",
+    "created_at",
+    "updated_at",
+    "monitoring_at",
+    "resolved_at",
+    "impact",
+    "shortlink",
+    "started_at",
+    "page_id",
+    "incident_updates",
+    "components",
 ]
 UPDATE_KEYS = [
-    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at", "affected_components",
-    "deliver_notifications", "custom_tweet", "tweet_id",
+    "id",
+    "status",
+    "body",
+    "incident_id",
+    "created_at",
+    "updated_at",
+    "display_at",
+    "affected_components",
+    "deliver_notifications",
+    "custom_tweet",
+    "tweet_id",
 ]
 COMPONENT_STATUSES = {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
 
@@ -44,17 +77,43 @@ async def seed(admin: Actor) -> dict[str, Any]:
     api = await service.create_component(actor=admin.principal, name="API", description="Public API")
     cdn = await service.create_component(actor=admin.principal, name="CDN", group_id=group.id)
     incident = await incidents.declare_incident(actor=admin.principal, title="internal title", severity=Severity.SEV1)
-    await service.post_status_update(actor=admin.principal, incident_id=incident.id, audience=Audience.PUBLIC, message="Investigating errors",
-                                     public_title="Elevated API errors", component_impacts=[(api.id, C.MAJOR_OUTAGE)])
-    await service.post_status_update(actor=admin.principal, incident_id=incident.id, audience=Audience.PUBLIC, message="Fix deployed",
-                                     public_status=P.MONITORING, component_impacts=[(api.id, C.DEGRADED_PERFORMANCE)])
+    await service.post_status_update(
+        actor=admin.principal,
+        incident_id=incident.id,
+        audience=Audience.PUBLIC,
+        message="Investigating errors",
+        public_title="Elevated API errors",
+        component_impacts=[(api.id, C.MAJOR_OUTAGE)],
+    )
+    await service.post_status_update(
+        actor=admin.principal,
+        incident_id=incident.id,
+        audience=Audience.PUBLIC,
+        message="Fix deployed",
+        public_status=P.MONITORING,
+        component_impacts=[(api.id, C.DEGRADED_PERFORMANCE)],
+    )
     old = await incidents.declare_incident(actor=admin.principal, title="old", severity=Severity.SEV3)
-    await service.post_status_update(actor=admin.principal, incident_id=old.id, audience=Audience.PUBLIC, message="Done", public_status=P.RESOLVED)
+    await service.post_status_update(
+        actor=admin.principal, incident_id=old.id, audience=Audience.PUBLIC, message="Done", public_status=P.RESOLVED
+    )
     now = clock.now()
-    upcoming = await maintenance.schedule_maintenance(actor=admin.principal, title="Upgrade", message="Planned upgrade", component_ids=[cdn.id],
-                                                      scheduled_for=now + timedelta(days=1), scheduled_until=now + timedelta(days=1, hours=1))
-    active = await maintenance.schedule_maintenance(actor=admin.principal, title="Now", message="Working", component_ids=[cdn.id],
-                                                    scheduled_for=now, scheduled_until=now + timedelta(hours=1))
+    upcoming = await maintenance.schedule_maintenance(
+        actor=admin.principal,
+        title="Upgrade",
+        message="Planned upgrade",
+        component_ids=[cdn.id],
+        scheduled_for=now + timedelta(days=1),
+        scheduled_until=now + timedelta(days=1, hours=1),
+    )
+    active = await maintenance.schedule_maintenance(
+        actor=admin.principal,
+        title="Now",
+        message="Working",
+        component_ids=[cdn.id],
+        scheduled_for=now,
+        scheduled_until=now + timedelta(hours=1),
+    )
     return {"api": api, "cdn": cdn, "group": group, "upcoming": upcoming, "active": active}
 
 
@@ -78,13 +137,25 @@ async def test_json_shapes_match_statuspage(gql: GraphQLClient, admin: Actor) ->
     assert cdn["status"] == "under_maintenance" and {c["status"] for c in summary["components"]} <= COMPONENT_STATUSES
     [incident] = summary["incidents"]
     assert list(incident) == INCIDENT_KEYS
-    assert (incident["name"], incident["status"], incident["impact"]) == ("Elevated API errors", "monitoring", "critical")
-    assert incident["monitoring_at"] and incident["resolved_at"] is None and incident["shortlink"].startswith(summary["page"]["url"])
+    assert (incident["name"], incident["status"], incident["impact"]) == (
+        "Elevated API errors",
+        "monitoring",
+        "critical",
+    )
+    assert (
+        incident["monitoring_at"]
+        and incident["resolved_at"] is None
+        and incident["shortlink"].startswith(summary["page"]["url"])
+    )
     assert [u["status"] for u in incident["incident_updates"]] == ["monitoring", "investigating"]
     newest = incident["incident_updates"][0]
     assert list(newest) == UPDATE_KEYS and newest["body"] == "Fix deployed" and newest["incident_id"] == incident["id"]
-    assert newest["affected_components"] == [{"code": api["id"], "name": "API", "old_status": "major_outage", "new_status": "degraded_performance"}]
-    assert [c["id"] for c in incident["components"]] == [api["id"]] and list(incident["components"][0]) == COMPONENT_KEYS
+    assert newest["affected_components"] == [
+        {"code": api["id"], "name": "API", "old_status": "major_outage", "new_status": "degraded_performance"}
+    ]
+    assert [c["id"] for c in incident["components"]] == [api["id"]] and list(
+        incident["components"][0]
+    ) == COMPONENT_KEYS
     assert [m["name"] for m in summary["scheduled_maintenances"]] == ["Now", "Upgrade"]
     for m in summary["scheduled_maintenances"]:
         assert list(m) == [*INCIDENT_KEYS, "scheduled_for", "scheduled_until"] and m["impact"] == "maintenance"
@@ -96,7 +167,10 @@ async def test_json_shapes_match_statuspage(gql: GraphQLClient, admin: Actor) ->
     components = (await get(gql, "/api/v2/components.json")).json()
     assert components == {"page": summary["page"], "components": summary["components"]}
     listed = (await get(gql, "/api/v2/incidents.json")).json()
-    assert list(listed) == ["page", "incidents"] and [i["status"] for i in listed["incidents"]] == ["resolved", "monitoring"]
+    assert list(listed) == ["page", "incidents"] and [i["status"] for i in listed["incidents"]] == [
+        "resolved",
+        "monitoring",
+    ]
     assert listed["incidents"][0]["resolved_at"] is not None
     unresolved = (await get(gql, "/api/v2/incidents/unresolved.json")).json()
     assert unresolved["incidents"] == summary["incidents"]
@@ -142,8 +216,12 @@ async def test_conditional_requests_and_headers(gql: GraphQLClient, admin: Actor
     assert page.headers["x-content-type-options"] == "nosniff" and page.headers["x-frame-options"] == "DENY"
     assert (await get(gql, "/status/feed.atom")).headers["content-type"].startswith("application/atom+xml")
     preflight = await gql.http.options(
-        "/api/v2/summary.json", headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET",
-                                         "Access-Control-Request-Headers": "if-none-match"}
+        "/api/v2/summary.json",
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
     )
     assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
     assert "GET" in preflight.headers["access-control-allow-methods"]
@@ -166,7 +244,9 @@ async def test_cors_from_anywhere_even_with_configured_api_origins(clean_db: Any
         assert refused.status_code == 400  # the API keeps its own origin list
 
 
-async def test_a_change_is_visible_on_the_next_request_and_nothing_is_read_between(gql: GraphQLClient, admin: Actor) -> None:
+async def test_a_change_is_visible_on_the_next_request_and_nothing_is_read_between(
+    gql: GraphQLClient, admin: Actor
+) -> None:
     objects = await seed(admin)
     first = await get(gql, "/api/v2/summary.json")
     builds = public_cache.builds
@@ -209,7 +289,15 @@ async def test_html_page_content_and_escaping(gql: GraphQLClient, admin: Actor) 
     await service.update_component(actor=admin.principal, component_id=objects["api"].id, description=hostile)
     body = (await get(gql, "/status")).text
     assert "<script" not in body and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &lt;b&gt;" in body
-    for text in ("Elevated API errors", "Fix deployed", "Upgrade", "Maintenance in progress", "Past incidents", "CDN", "Edge"):
+    for text in (
+        "Elevated API errors",
+        "Fix deployed",
+        "Upgrade",
+        "Maintenance in progress",
+        "Past incidents",
+        "CDN",
+        "Edge",
+    ):
         assert text in body
     assert body.count('class="day ') == 2 * 90  # two components, 90 days each
     assert 'lang="en"' in body and 'name="viewport"' in body

@@ -94,7 +94,8 @@ async def chromium(profile: Path) -> AsyncIterator[DevTools]:
         unavailable("Debian's chromium is not installed (apt-get install chromium)")
     process = subprocess.Popen(
         [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         port_file = profile / "DevToolsActivePort"
@@ -125,24 +126,34 @@ async def test_status_page_in_headless_chromium(admin: Actor, clean_db: Backend,
     await service.create_component(actor=admin.principal, name="Dashboard", group_id=group.id)
     incident = await incidents.declare_incident(actor=admin.principal, title="internal", severity=Severity.SEV1)
     await service.post_status_update(
-        actor=admin.principal, incident_id=incident.id, audience=Audience.PUBLIC, message="We are investigating <errors>.",
-        public_title="Elevated API error rates", component_impacts=[(api.id, ComponentStatus.PARTIAL_OUTAGE)],
+        actor=admin.principal,
+        incident_id=incident.id,
+        audience=Audience.PUBLIC,
+        message="We are investigating <errors>.",
+        public_title="Elevated API error rates",
+        component_impacts=[(api.id, ComponentStatus.PARTIAL_OUTAGE)],
     )
     async with serving(clean_db) as url, chromium(tmp_path / "profile") as tools:
         await tools.send("Runtime.enable")
         await tools.send("Log.enable")
         await tools.send("Page.enable")
-        await tools.send("Emulation.setDeviceMetricsOverride", width=1280, height=1600, deviceScaleFactor=1, mobile=False)
+        await tools.send(
+            "Emulation.setDeviceMetricsOverride", width=1280, height=1600, deviceScaleFactor=1, mobile=False
+        )
         await tools.send("Page.navigate", url=f"{url}/status")
         await tools.wait_for_event("Page.loadEventFired")
-        found = await tools.send("Runtime.evaluate", returnByValue=True, expression="""JSON.stringify({
+        found = await tools.send(
+            "Runtime.evaluate",
+            returnByValue=True,
+            expression="""JSON.stringify({
             components: [...document.querySelectorAll('.component-name')].map(e => e.textContent),
             incidents: [...document.querySelectorAll('#incidents-heading ~ article h3')].map(e => e.textContent),
             overall: document.querySelector('#overall-heading').textContent,
             bars: document.querySelectorAll('.bar .day').length,
             styled: getComputedStyle(document.querySelector('.overall')).backgroundColor,
             banner: getComputedStyle(document.querySelector('#overall-heading')).color,
-        })""")
+        })""",
+        )
         page = json.loads(found["result"]["value"])
         assert page["components"] == ["Public API", "Dashboard"]
         assert len(page["incidents"]) == 1 and page["incidents"][0].startswith("Elevated API error rates")
@@ -156,12 +167,17 @@ async def test_status_page_in_headless_chromium(admin: Actor, clean_db: Backend,
         await tools.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=2, mobile=True)
         await tools.send("Page.reload")
         await asyncio.sleep(0.5)
-        fits = await tools.send("Runtime.evaluate", returnByValue=True, expression="document.documentElement.scrollWidth <= window.innerWidth")
+        fits = await tools.send(
+            "Runtime.evaluate",
+            returnByValue=True,
+            expression="document.documentElement.scrollWidth <= window.innerWidth",
+        )
         assert fits["result"]["value"] is True
         shot = await tools.send("Page.captureScreenshot", format="png")
         (tmp_path / "status-phone.png").write_bytes(base64.b64decode(shot["data"]))
         errors = [
-            e for e in tools.events
+            e
+            for e in tools.events
             if (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
             or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] == "error")
             or e.get("method") == "Runtime.exceptionThrown"

@@ -41,7 +41,9 @@ class CreateIntegrationInput:
 @strawberry.input
 class RotateIntegrationKeyInput:
     integration_id: strawberry.ID
-    grace_period_minutes: int = strawberry.field(default=0, description="Keep the old key working this long (at most 10080).")
+    grace_period_minutes: int = strawberry.field(
+        default=0, description="Keep the old key working this long (at most 10080)."
+    )
 
 
 @strawberry.input
@@ -52,13 +54,17 @@ class RevokeIntegrationInput:
 @strawberry.input
 class AlertSeverityRuleInput:
     alert_severity: AlertSeverity
-    incident_severity: Severity | None = strawberry.field(default=None, description="null: alerts of this severity declare no incident.")
+    incident_severity: Severity | None = strawberry.field(
+        default=None, description="null: alerts of this severity declare no incident."
+    )
 
 
 @strawberry.input
 class UpdateAlertRulesInput:
     service_id: strawberry.ID
-    severity_rules: list[AlertSeverityRuleInput] | None = strawberry.field(default=None, description="Severities not listed keep their rule.")
+    severity_rules: list[AlertSeverityRuleInput] | None = strawberry.field(
+        default=None, description="Severities not listed keep their rule."
+    )
     grouping_window_minutes: int | None = None
 
 
@@ -88,7 +94,9 @@ class ReportProblemInput:
     service_id: strawberry.ID
     summary: str
     details: str = ""
-    severity: AlertSeverity = strawberry.field(default=AlertSeverityEnum.ERROR, description="Rules decide what it declares (ERROR: SEV3 by default).")
+    severity: AlertSeverity = strawberry.field(
+        default=AlertSeverityEnum.ERROR, description="Rules decide what it declares (ERROR: SEV3 by default)."
+    )
 
 
 def _alert_pk(global_id: strawberry.ID) -> int:
@@ -99,7 +107,9 @@ def _alert_pk(global_id: strawberry.ID) -> int:
 class AlertMutation:
     @strawberry.mutation(description="Admin: a new integration; its routing key and URL are shown only in this answer.")
     @payload(CreateIntegrationPayload)
-    async def create_integration(self, info: Info[Context, None], input: CreateIntegrationInput) -> CreateIntegrationPayload:
+    async def create_integration(
+        self, info: Info[Context, None], input: CreateIntegrationInput
+    ) -> CreateIntegrationPayload:
         issued = await integrations.create_integration(
             actor=info.context.principal,
             service_id=pk_of(input.service_id, "Service", field="serviceId"),
@@ -114,7 +124,9 @@ class AlertMutation:
 
     @strawberry.mutation(description="Admin: a new routing key; the old one works for gracePeriodMinutes more.")
     @payload(RotateIntegrationKeyPayload)
-    async def rotate_integration_key(self, info: Info[Context, None], input: RotateIntegrationKeyInput) -> RotateIntegrationKeyPayload:
+    async def rotate_integration_key(
+        self, info: Info[Context, None], input: RotateIntegrationKeyInput
+    ) -> RotateIntegrationKeyPayload:
         issued = await integrations.rotate_key(
             actor=info.context.principal,
             integration_id=pk_of(input.integration_id, "Integration", field="integrationId"),
@@ -149,7 +161,9 @@ class AlertMutation:
         )
         return AlertRulesPayload(alert_rules=AlertRules.from_rules(row.service_id, rules_of(row)))
 
-    @strawberry.mutation(description="Report a problem by hand: an alert like any other, routed by the service's rules.")
+    @strawberry.mutation(
+        description="Report a problem by hand: an alert like any other, routed by the service's rules."
+    )
     @payload(AlertPayload)
     async def report_problem(self, info: Info[Context, None], input: ReportProblemInput) -> AlertPayload:
         alert = await service.report_problem(

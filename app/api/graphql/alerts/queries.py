@@ -30,7 +30,9 @@ class AlertFilter:
     severities: list[AlertSeverity] | None = None
     service_ids: list[strawberry.ID] | None = None
     integration_ids: list[strawberry.ID] | None = None
-    open: bool | None = strawberry.field(default=None, description="Only firing or acknowledged (true), or only resolved (false).")
+    open: bool | None = strawberry.field(
+        default=None, description="Only firing or acknowledged (true), or only resolved (false)."
+    )
     search: str | None = strawberry.field(default=None, description="Words in the summary, or an exact dedup key.")
 
     def to_domain(self) -> DomainFilter:
@@ -58,7 +60,9 @@ class AlertQuery:
         domain_filter = filter.to_domain() if filter else None
         page = await queries.list_alerts(principal, first=first, after=after, flt=domain_filter)
         return AlertConnection(
-            edges=[AlertEdge(cursor=c, node=Alert.from_model(a)) for c, a in zip(page.cursors, page.items, strict=True)],
+            edges=[
+                AlertEdge(cursor=c, node=Alert.from_model(a)) for c, a in zip(page.cursors, page.items, strict=True)
+            ],
             page_info=page_info(page),
             counted=lambda: queries.count_alerts(principal, domain_filter),
         )
@@ -89,7 +93,10 @@ class AlertQuery:
             include_revoked=include_revoked,
         )
         return IntegrationConnection(
-            edges=[IntegrationEdge(cursor=c, node=Integration.from_model(i)) for c, i in zip(page.cursors, page.items, strict=True)],
+            edges=[
+                IntegrationEdge(cursor=c, node=Integration.from_model(i))
+                for c, i in zip(page.cursors, page.items, strict=True)
+            ],
             page_info=page_info(page),
         )
 

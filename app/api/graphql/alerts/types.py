@@ -23,9 +23,13 @@ from app.ids import to_global_id
 from app.pagination import decode_cursor, encode_cursor, page_size
 
 AlertStatus = strawberry.enum(AlertStatusEnum, name="AlertStatus")
-AlertSeverity = strawberry.enum(AlertSeverityEnum, name="AlertSeverity", description="The Events API v2 severities, worst first.")
+AlertSeverity = strawberry.enum(
+    AlertSeverityEnum, name="AlertSeverity", description="The Events API v2 severities, worst first."
+)
 AlertSource = strawberry.enum(AlertSourceEnum, name="AlertSource", description="Where an alert came from.")
-IntegrationKind = strawberry.enum(IntegrationKindEnum, name="IntegrationKind", description="The kind of sender an integration takes deliveries from.")
+IntegrationKind = strawberry.enum(
+    IntegrationKindEnum, name="IntegrationKind", description="The kind of sender an integration takes deliveries from."
+)
 
 
 async def _service(info: Info[Context, None], pk: int) -> Service | None:
@@ -174,7 +178,9 @@ class AlertConnection:
         return [edge.node for edge in self.edges]
 
 
-async def incident_alerts(info: Info[Context, None], incident_pk: int, first: int | None, after: str | None) -> AlertConnection:
+async def incident_alerts(
+    info: Info[Context, None], incident_pk: int, first: int | None, after: str | None
+) -> AlertConnection:
     """`Incident.alerts`: newest first, batched over a page of incidents."""
     size = page_size(first, default=20)
     after_id = decode_cursor(after, "alert", field="after") if after else None
@@ -208,7 +214,9 @@ class IntegrationConnection:
 @strawberry.type(description="Which incidents one alert severity declares.")
 class AlertSeverityRule:
     alert_severity: AlertSeverity
-    incident_severity: Severity | None = strawberry.field(description="The severity of the incident it declares; null: none.")
+    incident_severity: Severity | None = strawberry.field(
+        description="The severity of the incident it declares; null: none."
+    )
 
 
 @strawberry.type(description="A service's alert rules.")
@@ -226,7 +234,10 @@ class AlertRules:
     @classmethod
     def from_rules(cls, service_pk: int, rules: Rules) -> AlertRules:
         return cls(
-            severity_rules=[AlertSeverityRule(alert_severity=s, incident_severity=rules.incident_severity(s)) for s in AlertSeverityEnum],
+            severity_rules=[
+                AlertSeverityRule(alert_severity=s, incident_severity=rules.incident_severity(s))
+                for s in AlertSeverityEnum
+            ],
             grouping_window_minutes=rules.grouping_window_minutes,
             service_pk=service_pk,
         )

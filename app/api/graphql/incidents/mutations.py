@@ -55,7 +55,8 @@ class UpdateIncidentInput:
     summary: str | None = strawberry.UNSET
     service_ids: list[strawberry.ID] | None = strawberry.UNSET
     private: bool | None = strawberry.field(
-        default=strawberry.UNSET, description="Making an incident private hides it from everyone but admins, role holders and members."
+        default=strawberry.UNSET,
+        description="Making an incident private hides it from everyone but admins, role holders and members.",
     )
     expected_version: int | None = None
 
@@ -77,7 +78,9 @@ class UnassignIncidentRoleInput:
 class AddTimelineNoteInput:
     incident_id: strawberry.ID
     body: str
-    occurred_at: DateTime | None = strawberry.field(default=None, description="Back-date the note (not into the future).")
+    occurred_at: DateTime | None = strawberry.field(
+        default=None, description="Back-date the note (not into the future)."
+    )
 
 
 @strawberry.input
@@ -163,9 +166,7 @@ class IncidentMutation:
 
     @strawberry.mutation(description="Give a role to a user; the previous holder hands off.")
     @payload(IncidentPayload)
-    async def assign_incident_role(
-        self, info: Info[Context, None], input: AssignIncidentRoleInput
-    ) -> IncidentPayload:
+    async def assign_incident_role(self, info: Info[Context, None], input: AssignIncidentRoleInput) -> IncidentPayload:
         incident = await service.assign_role(
             actor=info.context.principal,
             incident_id=_incident_pk(input.incident_id),
@@ -186,9 +187,7 @@ class IncidentMutation:
 
     @strawberry.mutation(description="Add a note to the timeline.")
     @payload(TimelineEventPayload)
-    async def add_timeline_note(
-        self, info: Info[Context, None], input: AddTimelineNoteInput
-    ) -> TimelineEventPayload:
+    async def add_timeline_note(self, info: Info[Context, None], input: AddTimelineNoteInput) -> TimelineEventPayload:
         event = await service.add_note(
             actor=info.context.principal,
             incident_id=_incident_pk(input.incident_id),

@@ -19,7 +19,13 @@ from app.identity.models import User as UserModel
 from app.incidents import queries
 from app.incidents.queries import TimelineWindow, timeline_window
 
-_WINDOW_ARGS = {"first": "first", "after": "after", "afterSequence": "after_sequence", "last": "last", "before": "before"}
+_WINDOW_ARGS = {
+    "first": "first",
+    "after": "after",
+    "afterSequence": "after_sequence",
+    "last": "last",
+    "before": "before",
+}
 
 
 async def prefetch(incidents: Sequence[Incident], selections: Sequence[SelectedField]) -> None:
@@ -54,7 +60,9 @@ async def prefetch(incidents: Sequence[Incident], selections: Sequence[SelectedF
         user_ids |= {e.actor_id for rows in events.values() for e in rows if e.actor_id is not None}
     users = {}
     if user_ids:
-        rows = await UserModel.filter(id__in=list(user_ids)).values("id", "email", "name", "role", "active", "created_at")
+        rows = await UserModel.filter(id__in=list(user_ids)).values(
+            "id", "email", "name", "role", "active", "created_at"
+        )
         users = {row["id"]: User.from_model(SimpleNamespace(**row)) for row in rows}  # type: ignore[arg-type]
 
     for incident in incidents:
@@ -87,5 +95,9 @@ async def _events(windows: dict[tuple[int, int, int], tuple[Incident, TimelineWi
     merged: dict[int, TimelineWindow] = {}
     for (pk, _, _), (_, window) in windows.items():
         known = merged.get(pk)
-        merged[pk] = window if known is None else TimelineWindow(min(known.low, window.low), max(known.high, window.high), window.last_sequence)
+        merged[pk] = (
+            window
+            if known is None
+            else TimelineWindow(min(known.low, window.low), max(known.high, window.high), window.last_sequence)
+        )
     return await queries.timeline_event_rows(merged)

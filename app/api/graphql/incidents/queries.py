@@ -8,8 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from app.api.graphql.context import Context
-from app.api.graphql.incidents.types import Incident, IncidentEdge, IncidentStatus, Severity
 from app.api.graphql.incidents.prefetch import prefetch
+from app.api.graphql.incidents.types import Incident, IncidentEdge, IncidentStatus, Severity
 from app.api.graphql.lookahead import path
 from app.api.graphql.relay import PageInfo, page_info, pks_of
 from app.identity.policy import Action, Principal, require

@@ -96,4 +96,6 @@ class IncidentSubscription:
             incident = visible.get(item.incident_id)
             if incident is not None:
                 info.context.fresh_loaders()
-                yield IncidentFeedEvent(kind=FeedKind(item.kind), incident=Incident.from_model(incident), sequence=item.sequence)
+                yield IncidentFeedEvent(
+                    kind=FeedKind(item.kind), incident=Incident.from_model(incident), sequence=item.sequence
+                )

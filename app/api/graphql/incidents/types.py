@@ -22,8 +22,8 @@ from app.incidents.enums import Severity as SeverityEnum
 from app.incidents.enums import TimelineKind
 from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
 from app.incidents.models import Incident as IncidentModel
-from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.incidents.models import RoleAssignment as RoleAssignmentModel
+from app.incidents.models import TimelineEvent as TimelineEventModel
 from app.incidents.queries import TimelineWindow, event_cursor, timeline_window
 
 if TYPE_CHECKING:
@@ -230,6 +230,7 @@ class Incident(Node):
         from app.api.graphql.alerts.types import incident_alerts
 
         return await incident_alerts(info, self.pk, first, after)
+
     @strawberry.field(description="Updates posted on this incident (both audiences unless one is given), newest first.")
     async def status_updates(
         self, info: Info[Context, None], audience: StatusUpdateAudience | None = None
@@ -237,7 +238,9 @@ class Incident(Node):
         rows = await info.context.loaders.status_updates.load(self.pk)
         return [StatusUpdate.from_model(r) for r in rows if audience is None or r.audience == audience]
 
-    @strawberry.field(description="The title the public sees; null until set or published (then the title at publication).")
+    @strawberry.field(
+        description="The title the public sees; null until set or published (then the title at publication)."
+    )
     async def public_title(self, info: Info[Context, None]) -> str | None:
         row = await info.context.loaders.public_incident.load(self.pk)
         return (row.title or None) if row is not None else None
@@ -250,7 +253,7 @@ class Incident(Node):
     @strawberry.field(description="The incident's postmortem, once started.")
     async def postmortem(
         self, info: Info[Context, None]
-    ) -> Annotated["Postmortem", strawberry.lazy("app.api.graphql.postmortems.types")] | None:
+    ) -> Annotated[Postmortem, strawberry.lazy("app.api.graphql.postmortems.types")] | None:
         from app.api.graphql.postmortems.types import Postmortem
 
         row = await info.context.loaders.postmortems.by_incident.load(self.pk)
@@ -259,10 +262,12 @@ class Incident(Node):
     @strawberry.field(description="The incident's follow-ups, earliest due first (undated last).")
     async def action_items(
         self, info: Info[Context, None]
-    ) -> list[Annotated["ActionItem", strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
+    ) -> list[Annotated[ActionItem, strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
         from app.api.graphql.postmortems.action_items import ActionItem
 
-        return [ActionItem.from_model(i) for i in await info.context.loaders.postmortems.incident_action_items.load(self.pk)]
+        return [
+            ActionItem.from_model(i) for i in await info.context.loaders.postmortems.incident_action_items.load(self.pk)
+        ]
 
     @classmethod
     def from_model(cls, incident: IncidentModel) -> Incident:

@@ -128,7 +128,9 @@ class ActionItemConnection:
 class ActionItemFilter:
     owner: strawberry.ID | None = strawberry.field(default=None, description="The owner's user id.")
     status: list[ActionItemStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
-    overdue: bool | None = strawberry.field(default=None, description="Only overdue (true) or only not overdue (false).")
+    overdue: bool | None = strawberry.field(
+        default=None, description="Only overdue (true) or only not overdue (false)."
+    )
     incident_id: strawberry.ID | None = None
     postmortem_id: strawberry.ID | None = None
     due_before: date | None = strawberry.field(default=None, description="Due strictly before this date.")
@@ -139,7 +141,9 @@ class ActionItemFilter:
             statuses=tuple(self.status or ()),
             overdue=self.overdue,
             incident_id=pk_of(self.incident_id, "Incident", field="filter.incidentId") if self.incident_id else None,
-            postmortem_id=pk_of(self.postmortem_id, "Postmortem", field="filter.postmortemId") if self.postmortem_id else None,
+            postmortem_id=pk_of(self.postmortem_id, "Postmortem", field="filter.postmortemId")
+            if self.postmortem_id
+            else None,
             due_before=self.due_before,
         )
 
@@ -232,8 +236,13 @@ class ActionItemQuery:
             if counting is not None:
                 counting.cancel()
             raise
-        edges = [ActionItemEdge(cursor=c, node=ActionItem.from_model(i)) for c, i in zip(page.cursors, page.items, strict=True)]
-        return ActionItemConnection(edges=edges, page_info=page_info(page), principal=principal, domain_filter=domain_filter, counting=counting)
+        edges = [
+            ActionItemEdge(cursor=c, node=ActionItem.from_model(i))
+            for c, i in zip(page.cursors, page.items, strict=True)
+        ]
+        return ActionItemConnection(
+            edges=edges, page_info=page_info(page), principal=principal, domain_filter=domain_filter, counting=counting
+        )
 
 
 @strawberry.type
@@ -244,7 +253,9 @@ class ActionItemMutation:
         item = await service.create_action_item(
             actor=info.context.principal,  # type: ignore[arg-type]
             incident_id=pk_of(input.incident_id, "Incident", field="incidentId") if input.incident_id else None,
-            postmortem_id=pk_of(input.postmortem_id, "Postmortem", field="postmortemId") if input.postmortem_id else None,
+            postmortem_id=pk_of(input.postmortem_id, "Postmortem", field="postmortemId")
+            if input.postmortem_id
+            else None,
             title=input.title,
             description=input.description,
             owner_id=pk_of(input.owner_id, "User", field="ownerId") if input.owner_id else None,
@@ -274,7 +285,9 @@ class ActionItemMutation:
 
     @strawberry.mutation(description="Mark an action item DONE.")
     @payload(ActionItemPayload)
-    async def complete_action_item(self, info: Info[Context, None], input: CompleteActionItemInput) -> ActionItemPayload:
+    async def complete_action_item(
+        self, info: Info[Context, None], input: CompleteActionItemInput
+    ) -> ActionItemPayload:
         item = await service.complete_action_item(
             actor=info.context.principal,  # type: ignore[arg-type]
             action_item_id=_item_pk(input.action_item_id),
@@ -304,4 +317,3 @@ class ActionItemMutation:
             expected_version=input.expected_version,
         )
         return ActionItemPayload(action_item=ActionItem.from_model(item))
-

@@ -51,7 +51,9 @@ class ContributingFactorInput:
     description: str
 
 
-@strawberry.input(description="Omitted fields stay. Lists replace the whole list; `sections` changes only the sections given.")
+@strawberry.input(
+    description="Omitted fields stay. Lists replace the whole list; `sections` changes only the sections given."
+)
 class UpdatePostmortemInput:
     postmortem_id: strawberry.ID
     expected_version: int | None = None
@@ -193,7 +195,9 @@ class PostmortemMutation:
     async def create_postmortem(self, info: Info[Context, None], input: CreatePostmortemInput) -> PostmortemPayload:
         template_id = pk_of(input.template_id, "PostmortemTemplate", field="templateId") if input.template_id else None
         incident_id = pk_of(input.incident_id, "Incident", field="incidentId")
-        return _done(await service.create_postmortem(actor=_actor(info), incident_id=incident_id, template_id=template_id))
+        return _done(
+            await service.create_postmortem(actor=_actor(info), incident_id=incident_id, template_id=template_id)
+        )
 
     @strawberry.mutation(description="Edit content and people; each changed section is kept as a revision.")
     @payload(PostmortemPayload)
@@ -207,96 +211,159 @@ class PostmortemMutation:
             title=_given(input.title),  # type: ignore[arg-type]
             sections=[SectionEdit(s.key, s.body) for s in sections] if isinstance(sections, list) else sections,  # type: ignore[arg-type]
             whys=[Why(w.question, w.answer) for w in whys] if isinstance(whys, list) else whys,  # type: ignore[arg-type]
-            contributing_factors=[Factor(f.category, f.description) for f in factors] if isinstance(factors, list) else factors,  # type: ignore[arg-type]
+            contributing_factors=[Factor(f.category, f.description) for f in factors]
+            if isinstance(factors, list)
+            else factors,  # type: ignore[arg-type]
             no_action_items_reason=_given(input.no_action_items_reason),  # type: ignore[arg-type]
             author_ids=pks_of(authors, "User", field="authorIds") if isinstance(authors, list) else authors,  # type: ignore[arg-type]
             reviewer_ids=pks_of(reviewers, "User", field="reviewerIds") if isinstance(reviewers, list) else reviewers,  # type: ignore[arg-type]
         )
         return _done(postmortem)
 
-    @strawberry.mutation(description="Move through DRAFT → IN_REVIEW → PUBLISHED (or back to DRAFT) by the matching step below, with its rules.")
+    @strawberry.mutation(
+        description="Move through DRAFT → IN_REVIEW → PUBLISHED (or back to DRAFT) by the matching step below, with its rules."
+    )
     @payload(PostmortemPayload)
-    async def update_postmortem_status(self, info: Info[Context, None], input: UpdatePostmortemStatusInput) -> PostmortemPayload:
-        return _done(await review.move(
-            actor=_actor(info),
-            postmortem_id=_pid(input.postmortem_id),
-            status=input.status,
-            message=input.message,
-            expected_version=input.expected_version,
-        ))
+    async def update_postmortem_status(
+        self, info: Info[Context, None], input: UpdatePostmortemStatusInput
+    ) -> PostmortemPayload:
+        return _done(
+            await review.move(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                status=input.status,
+                message=input.message,
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="DRAFT → IN_REVIEW; needs a reviewer who is not an author.")
     @payload(PostmortemPayload)
-    async def submit_postmortem_for_review(self, info: Info[Context, None], input: SubmitPostmortemForReviewInput) -> PostmortemPayload:
-        return _done(await review.submit(
-            actor=_actor(info),
-            postmortem_id=_pid(input.postmortem_id),
-            reviewer_ids=pks_of(input.reviewer_ids, "User", field="reviewerIds"),
-            expected_version=input.expected_version,
-        ))
+    async def submit_postmortem_for_review(
+        self, info: Info[Context, None], input: SubmitPostmortemForReviewInput
+    ) -> PostmortemPayload:
+        return _done(
+            await review.submit(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                reviewer_ids=pks_of(input.reviewer_ids, "User", field="reviewerIds"),
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="A requested reviewer approves the current content.")
     @payload(PostmortemPayload)
     async def approve_postmortem(self, info: Info[Context, None], input: ApprovePostmortemInput) -> PostmortemPayload:
-        return _done(await review.approve(actor=_actor(info), postmortem_id=_pid(input.postmortem_id), comment=input.comment, expected_version=input.expected_version))
+        return _done(
+            await review.approve(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                comment=input.comment,
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="IN_REVIEW → DRAFT: changes requested, or the review withdrawn.")
     @payload(PostmortemPayload)
-    async def return_postmortem_to_draft(self, info: Info[Context, None], input: ReturnPostmortemToDraftInput) -> PostmortemPayload:
-        return _done(await review.return_to_draft(actor=_actor(info), postmortem_id=_pid(input.postmortem_id), reason=input.reason, expected_version=input.expected_version))
+    async def return_postmortem_to_draft(
+        self, info: Info[Context, None], input: ReturnPostmortemToDraftInput
+    ) -> PostmortemPayload:
+        return _done(
+            await review.return_to_draft(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                reason=input.reason,
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="IN_REVIEW → PUBLISHED (see publishBlockers); the content is frozen from then on.")
     @payload(PostmortemPayload)
     async def publish_postmortem(self, info: Info[Context, None], input: PublishPostmortemInput) -> PostmortemPayload:
-        return _done(await review.publish(actor=_actor(info), postmortem_id=_pid(input.postmortem_id), expected_version=input.expected_version))
+        return _done(
+            await review.publish(
+                actor=_actor(info), postmortem_id=_pid(input.postmortem_id), expected_version=input.expected_version
+            )
+        )
 
-    @strawberry.mutation(description="PUBLISHED → DRAFT so the content can change; it needs a new approval to publish again.")
+    @strawberry.mutation(
+        description="PUBLISHED → DRAFT so the content can change; it needs a new approval to publish again."
+    )
     @payload(PostmortemPayload)
     async def reopen_postmortem(self, info: Info[Context, None], input: ReopenPostmortemInput) -> PostmortemPayload:
-        return _done(await review.reopen(actor=_actor(info), postmortem_id=_pid(input.postmortem_id), reason=input.reason, expected_version=input.expected_version))
+        return _done(
+            await review.reopen(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                reason=input.reason,
+                expected_version=input.expected_version,
+            )
+        )
 
-    @strawberry.mutation(description="Put an incident timeline event on the postmortem's timeline; again: change its annotation.")
+    @strawberry.mutation(
+        description="Put an incident timeline event on the postmortem's timeline; again: change its annotation."
+    )
     @payload(PostmortemPayload)
-    async def highlight_timeline_event(self, info: Info[Context, None], input: HighlightTimelineEventInput) -> PostmortemPayload:
-        return _done(await curation.highlight_event(
-            actor=_actor(info),
-            postmortem_id=_pid(input.postmortem_id),
-            event_id=pk_of(input.event_id, "TimelineEvent", field="eventId"),
-            annotation=input.annotation,
-            expected_version=input.expected_version,
-        ))
+    async def highlight_timeline_event(
+        self, info: Info[Context, None], input: HighlightTimelineEventInput
+    ) -> PostmortemPayload:
+        return _done(
+            await curation.highlight_event(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                event_id=pk_of(input.event_id, "TimelineEvent", field="eventId"),
+                annotation=input.annotation,
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="Add an entry that exists only on the postmortem's timeline.")
     @payload(PostmortemPayload)
-    async def add_postmortem_timeline_entry(self, info: Info[Context, None], input: AddPostmortemTimelineEntryInput) -> PostmortemPayload:
-        return _done(await curation.add_entry(
-            actor=_actor(info),
-            postmortem_id=_pid(input.postmortem_id),
-            occurred_at=input.occurred_at,
-            body=input.body,
-            expected_version=input.expected_version,
-        ))
+    async def add_postmortem_timeline_entry(
+        self, info: Info[Context, None], input: AddPostmortemTimelineEntryInput
+    ) -> PostmortemPayload:
+        return _done(
+            await curation.add_entry(
+                actor=_actor(info),
+                postmortem_id=_pid(input.postmortem_id),
+                occurred_at=input.occurred_at,
+                body=input.body,
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation
     @payload(PostmortemPayload)
-    async def update_postmortem_timeline_entry(self, info: Info[Context, None], input: UpdatePostmortemTimelineEntryInput) -> PostmortemPayload:
-        return _done(await curation.update_entry(
-            actor=_actor(info),
-            entry_id=_entry(input.entry_id),
-            body=_given(input.body),  # type: ignore[arg-type]
-            annotation=_given(input.annotation),  # type: ignore[arg-type]
-            occurred_at=_given(input.occurred_at),  # type: ignore[arg-type]
-            expected_version=input.expected_version,
-        ))
+    async def update_postmortem_timeline_entry(
+        self, info: Info[Context, None], input: UpdatePostmortemTimelineEntryInput
+    ) -> PostmortemPayload:
+        return _done(
+            await curation.update_entry(
+                actor=_actor(info),
+                entry_id=_entry(input.entry_id),
+                body=_given(input.body),  # type: ignore[arg-type]
+                annotation=_given(input.annotation),  # type: ignore[arg-type]
+                occurred_at=_given(input.occurred_at),  # type: ignore[arg-type]
+                expected_version=input.expected_version,
+            )
+        )
 
     @strawberry.mutation(description="Take an entry off the postmortem's timeline.")
     @payload(PostmortemPayload)
-    async def remove_postmortem_timeline_entry(self, info: Info[Context, None], input: RemovePostmortemTimelineEntryInput) -> PostmortemPayload:
-        return _done(await curation.remove_entry(actor=_actor(info), entry_id=_entry(input.entry_id), expected_version=input.expected_version))
+    async def remove_postmortem_timeline_entry(
+        self, info: Info[Context, None], input: RemovePostmortemTimelineEntryInput
+    ) -> PostmortemPayload:
+        return _done(
+            await curation.remove_entry(
+                actor=_actor(info), entry_id=_entry(input.entry_id), expected_version=input.expected_version
+            )
+        )
 
     @strawberry.mutation(description="Admin: add a postmortem template.")
     @payload(PostmortemTemplatePayload)
-    async def create_postmortem_template(self, info: Info[Context, None], input: CreatePostmortemTemplateInput) -> PostmortemTemplatePayload:
+    async def create_postmortem_template(
+        self, info: Info[Context, None], input: CreatePostmortemTemplateInput
+    ) -> PostmortemTemplatePayload:
         template = await service.create_template(
             actor=_actor(info),
             name=input.name,
@@ -308,7 +375,9 @@ class PostmortemMutation:
 
     @strawberry.mutation(description="Admin: change a template (postmortems already started keep their sections).")
     @payload(PostmortemTemplatePayload)
-    async def update_postmortem_template(self, info: Info[Context, None], input: UpdatePostmortemTemplateInput) -> PostmortemTemplatePayload:
+    async def update_postmortem_template(
+        self, info: Info[Context, None], input: UpdatePostmortemTemplateInput
+    ) -> PostmortemTemplatePayload:
         sections = _given(input.sections)
         template = await service.update_template(
             actor=_actor(info),

@@ -18,7 +18,9 @@ from app.postmortems.queries import PostmortemFilter as DomainFilter
 class PostmortemFilter:
     status: list[PostmortemStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
     author_id: strawberry.ID | None = None
-    reviewer_id: strawberry.ID | None = strawberry.field(default=None, description="Postmortems this user is asked to review.")
+    reviewer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Postmortems this user is asked to review."
+    )
 
     def to_domain(self) -> DomainFilter:
         return DomainFilter(
@@ -68,7 +70,10 @@ class PostmortemQuery:
         domain_filter = filter.to_domain() if filter else None
         page = await queries.list_postmortems(principal, first=first, after=after, flt=domain_filter)
         return PostmortemConnection(
-            edges=[PostmortemEdge(cursor=c, node=Postmortem.from_model(p)) for c, p in zip(page.cursors, page.items, strict=True)],
+            edges=[
+                PostmortemEdge(cursor=c, node=Postmortem.from_model(p))
+                for c, p in zip(page.cursors, page.items, strict=True)
+            ],
             page_info=page_info(page),
             total_count=await queries.count_postmortems(principal, domain_filter),
         )

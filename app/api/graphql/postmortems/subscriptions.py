@@ -50,4 +50,8 @@ class PostmortemSubscription:
 
         async for update in stream.updates(broker, pk, still_visible=still_visible):
             info.context.fresh_loaders()  # the event's fields are read now, not from an earlier event's cache
-            yield PostmortemUpdate(postmortem=Postmortem.from_model(update.postmortem), changed_sections=update.sections, actor_pk=update.actor_id)
+            yield PostmortemUpdate(
+                postmortem=Postmortem.from_model(update.postmortem),
+                changed_sections=update.sections,
+                actor_pk=update.actor_id,
+            )

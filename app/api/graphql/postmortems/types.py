@@ -32,8 +32,16 @@ from app.postmortems.models import PostmortemTemplate as PostmortemTemplateModel
 if TYPE_CHECKING:
     from app.api.graphql.postmortems.action_items import ActionItem
 
-PostmortemStatus = strawberry.enum(PostmortemStatusEnum, name="PostmortemStatus", description="DRAFT → IN_REVIEW → PUBLISHED; IN_REVIEW may return to DRAFT, PUBLISHED reopens to DRAFT.")
-PostmortemSectionKind = strawberry.enum(SectionKind, name="PostmortemSectionKind", description="TEXT sections hold Markdown; FIVE_WHYS and CONTRIBUTING_FACTORS also show `whys` and `contributingFactors`.")
+PostmortemStatus = strawberry.enum(
+    PostmortemStatusEnum,
+    name="PostmortemStatus",
+    description="DRAFT → IN_REVIEW → PUBLISHED; IN_REVIEW may return to DRAFT, PUBLISHED reopens to DRAFT.",
+)
+PostmortemSectionKind = strawberry.enum(
+    SectionKind,
+    name="PostmortemSectionKind",
+    description="TEXT sections hold Markdown; FIVE_WHYS and CONTRIBUTING_FACTORS also show `whys` and `contributingFactors`.",
+)
 ContributingFactorCategory = strawberry.enum(FactorCategory, name="ContributingFactorCategory")
 LanguageFindingCategory = strawberry.enum(FindingCategory, name="LanguageFindingCategory")
 
@@ -103,9 +111,13 @@ class PostmortemReviewer:
 class PostmortemTimelineEntry:
     id: strawberry.ID
     occurred_at: DateTime
-    text: str = strawberry.field(description="What the highlighted event says (status and severity changes spelled out), or the entry's own text.")
+    text: str = strawberry.field(
+        description="What the highlighted event says (status and severity changes spelled out), or the entry's own text."
+    )
     annotation: str | None
-    event: TimelineEvent | None = strawberry.field(description="The incident event highlighted; null for an entry only in the postmortem.")
+    event: TimelineEvent | None = strawberry.field(
+        description="The incident event highlighted; null for an entry only in the postmortem."
+    )
     added_by_pk: strawberry.Private[int | None]
 
     @strawberry.field
@@ -125,9 +137,13 @@ def timeline_entry(curated: postmortem_queries.CuratedEntry) -> PostmortemTimeli
     )
 
 
-@strawberry.type(description="Blameful or hindsight phrasing in the text, with a suggested reframing. Informs, never blocks.")
+@strawberry.type(
+    description="Blameful or hindsight phrasing in the text, with a suggested reframing. Informs, never blocks."
+)
 class LanguageFinding:
-    section: str = strawberry.field(description="Where: a section key, `title`, `whys[0].answer`, `contributingFactors[1].description`, `timeline[<entry id>].body` …")
+    section: str = strawberry.field(
+        description="Where: a section key, `title`, `whys[0].answer`, `contributingFactors[1].description`, `timeline[<entry id>].body` …"
+    )
     offset: int = strawberry.field(description="Characters (Unicode code points) from the start of that text.")
     length: int
     phrase: str
@@ -140,9 +156,13 @@ class LanguageFinding:
 class PostmortemRevision:
     id: strawberry.ID
     version: int = strawberry.field(description="The postmortem's version after the edit.")
-    section: str = strawberry.field(description="A section key, or title, whys, contributingFactors, noActionItemsReason, timeline, authors, reviewers.")
+    section: str = strawberry.field(
+        description="A section key, or title, whys, contributingFactors, noActionItemsReason, timeline, authors, reviewers."
+    )
     created_at: DateTime
-    before: JSON | None = strawberry.field(description="The section's content before the edit (null: the entry was added).")
+    before: JSON | None = strawberry.field(
+        description="The section's content before the edit (null: the entry was added)."
+    )
     after: JSON | None = strawberry.field(description="Its content after (null: the entry was removed).")
     actor_pk: strawberry.Private[int | None]
 
@@ -193,7 +213,12 @@ class PostmortemTemplate(Node):
             description=template.description,
             is_default=template.is_default,
             builtin=template.builtin,
-            sections=[PostmortemTemplateSection(key=s["key"], title=s["title"], kind=SectionKind(s["kind"]), guidance=s.get("guidance", "")) for s in template.sections],
+            sections=[
+                PostmortemTemplateSection(
+                    key=s["key"], title=s["title"], kind=SectionKind(s["kind"]), guidance=s.get("guidance", "")
+                )
+                for s in template.sections
+            ],
             created_at=template.created_at,
         )
 
@@ -206,7 +231,9 @@ class Postmortem(Node):
     sections: list[PostmortemSection]
     whys: list[Why] = strawberry.field(description="The root cause analysis as an ordered 5-whys chain.")
     contributing_factors: list[ContributingFactor]
-    no_action_items_reason: str | None = strawberry.field(description="Why there are no action items (publishing needs one or the other).")
+    no_action_items_reason: str | None = strawberry.field(
+        description="Why there are no action items (publishing needs one or the other)."
+    )
     created_at: DateTime
     updated_at: DateTime
     submitted_at: DateTime | None
@@ -245,13 +272,21 @@ class Postmortem(Node):
         entries = await info.context.loaders.postmortems.timeline.load(self.model.id)
         principal = require(info.context.principal, Action.READ)
         told = await incident_timeline.told_to(principal, [c.event for c in entries if c.event is not None])
-        return [timeline_entry(postmortem_queries.CuratedEntry(c.entry, told[c.event.id] if c.event else None)) for c in entries]
+        return [
+            timeline_entry(postmortem_queries.CuratedEntry(c.entry, told[c.event.id] if c.event else None))
+            for c in entries
+        ]
 
     @strawberry.field(description="The action items of this postmortem, by due date.")
-    async def action_items(self, info: Info[Context, None]) -> list[Annotated["ActionItem", strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
+    async def action_items(
+        self, info: Info[Context, None]
+    ) -> list[Annotated[ActionItem, strawberry.lazy("app.api.graphql.postmortems.action_items")]]:
         from app.api.graphql.postmortems.action_items import ActionItem
 
-        return [ActionItem.from_model(i) for i in await info.context.loaders.postmortems.postmortem_action_items.load(self.model.id)]
+        return [
+            ActionItem.from_model(i)
+            for i in await info.context.loaders.postmortems.postmortem_action_items.load(self.model.id)
+        ]
 
     async def _times(self, info: Info[Context, None]) -> metrics.KeyTimes:
         return metrics.key_times(await visible_incident(info, self.model.incident_id))
@@ -301,7 +336,9 @@ class Postmortem(Node):
         approvals = [lifecycle.Approval(r.user_id, r.approved_content_version) for r in reviewers]
         blockers = lifecycle.publish_blockers(
             status=PostmortemStatusEnum(self.model.status),
-            approvers=lifecycle.counting_approvals(approvals, author_ids=authors, content_version=self.model.content_version),
+            approvers=lifecycle.counting_approvals(
+                approvals, author_ids=authors, content_version=self.model.content_version
+            ),
             action_items=len(items),
             no_action_items_reason=self.model.no_action_items_reason,
             incident_open=incident is not None and is_open(IncidentStatusEnum(incident.status)),
@@ -311,14 +348,24 @@ class Postmortem(Node):
     @strawberry.field(description="Blameless language review of the text.")
     async def language_findings(self) -> list[LanguageFinding]:
         return [
-            LanguageFinding(section=f.section, offset=f.offset, length=f.length, phrase=f.phrase, category=f.category, rule=f.rule, suggestion=f.suggestion)
+            LanguageFinding(
+                section=f.section,
+                offset=f.offset,
+                length=f.length,
+                phrase=f.phrase,
+                category=f.category,
+                rule=f.rule,
+                suggestion=f.suggestion,
+            )
             for f in await document.findings(self.model)
         ]
 
     @strawberry.field(description="Every edit, newest first: who, when, which section.")
     async def revisions(self, first: int | None = None, after: str | None = None) -> PostmortemRevisionConnection:
         page, total = await postmortem_queries.revisions_page(self.model.id, first=first, after=after)
-        edges = [PostmortemRevisionEdge(cursor=c, node=_revision(r)) for c, r in zip(page.cursors, page.items, strict=True)]
+        edges = [
+            PostmortemRevisionEdge(cursor=c, node=_revision(r)) for c, r in zip(page.cursors, page.items, strict=True)
+        ]
         return PostmortemRevisionConnection(edges=edges, page_info=page_info(page), total_count=total)  # type: ignore[arg-type]
 
     @strawberry.field(description="The whole postmortem as a Markdown document, with its timeline and action items.")
@@ -333,11 +380,20 @@ class Postmortem(Node):
             status=postmortem.status,
             version=postmortem.version,
             sections=[
-                PostmortemSection(key=s["key"], title=s["title"], kind=SectionKind(s["kind"]), guidance=s.get("guidance", ""), body=s.get("body", ""))
+                PostmortemSection(
+                    key=s["key"],
+                    title=s["title"],
+                    kind=SectionKind(s["kind"]),
+                    guidance=s.get("guidance", ""),
+                    body=s.get("body", ""),
+                )
                 for s in postmortem.sections
             ],
             whys=[Why(question=w["question"], answer=w["answer"]) for w in postmortem.whys],
-            contributing_factors=[ContributingFactor(category=FactorCategory(f["category"]), description=f["description"]) for f in postmortem.contributing_factors],
+            contributing_factors=[
+                ContributingFactor(category=FactorCategory(f["category"]), description=f["description"])
+                for f in postmortem.contributing_factors
+            ],
             no_action_items_reason=postmortem.no_action_items_reason or None,
             created_at=postmortem.created_at,
             updated_at=postmortem.updated_at,
@@ -349,7 +405,13 @@ class Postmortem(Node):
 
 def _reviewer(row: PostmortemReviewerModel, content_version: int, authors: set[int]) -> PostmortemReviewer:
     counts = row.approved_content_version == content_version and row.user_id not in authors
-    return PostmortemReviewer(requested_at=row.requested_at, approved_at=row.approved_at, approved=counts, comment=row.comment, user_pk=row.user_id)
+    return PostmortemReviewer(
+        requested_at=row.requested_at,
+        approved_at=row.approved_at,
+        approved=counts,
+        comment=row.comment,
+        user_pk=row.user_id,
+    )
 
 
 def _revision(row: Any) -> PostmortemRevision:

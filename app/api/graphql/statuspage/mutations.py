@@ -44,10 +44,15 @@ class PostStatusUpdateInput:
     message: str
     audience: StatusUpdateAudience
     public_status: PublicIncidentStatus | None = strawberry.field(
-        default=None, description="PUBLIC updates: the incident's public status (defaults to the current one, else INVESTIGATING)."
+        default=None,
+        description="PUBLIC updates: the incident's public status (defaults to the current one, else INVESTIGATING).",
     )
-    component_impacts: list[ComponentImpactInput] = strawberry.field(default_factory=list, description="PUBLIC updates only.")
-    public_title: str | None = strawberry.field(default=None, description="PUBLIC updates only: the title the public sees.")
+    component_impacts: list[ComponentImpactInput] = strawberry.field(
+        default_factory=list, description="PUBLIC updates only."
+    )
+    public_title: str | None = strawberry.field(
+        default=None, description="PUBLIC updates only: the title the public sees."
+    )
     impact: StatusImpact | None = strawberry.field(
         default=None, description="PUBLIC updates only: overrides the impact derived from the component impacts."
     )
@@ -180,7 +185,9 @@ def _component_pk(value: strawberry.ID, field: str = "componentId") -> int:
 
 @strawberry.type
 class StatusPageMutation:
-    @strawberry.mutation(description="Post an update on an incident, for the company (INTERNAL) or the status page (PUBLIC).")
+    @strawberry.mutation(
+        description="Post an update on an incident, for the company (INTERNAL) or the status page (PUBLIC)."
+    )
     @payload(StatusUpdatePayload)
     async def post_status_update(self, info: Info[Context, None], input: PostStatusUpdateInput) -> StatusUpdatePayload:
         update = await service.post_status_update(
@@ -189,16 +196,22 @@ class StatusPageMutation:
             message=input.message,
             audience=input.audience,
             public_status=input.public_status,
-            component_impacts=[(_component_pk(i.component_id, "componentImpacts"), i.status) for i in input.component_impacts],
+            component_impacts=[
+                (_component_pk(i.component_id, "componentImpacts"), i.status) for i in input.component_impacts
+            ],
             public_title=input.public_title,
             impact=input.impact,
         )
         incident = await IncidentModel.get(id=update.incident_id)
-        return StatusUpdatePayload(status_update=StatusUpdate.from_model(update), incident=Incident.from_model(incident))
+        return StatusUpdatePayload(
+            status_update=StatusUpdate.from_model(update), incident=Incident.from_model(incident)
+        )
 
     @strawberry.mutation(description="Set the title the public sees for an incident.")
     @payload(IncidentPayload)
-    async def update_incident_public_title(self, info: Info[Context, None], input: UpdateIncidentPublicTitleInput) -> IncidentPayload:
+    async def update_incident_public_title(
+        self, info: Info[Context, None], input: UpdateIncidentPublicTitleInput
+    ) -> IncidentPayload:
         public = await service.set_public_title(
             actor=info.context.principal,  # type: ignore[arg-type]
             incident_id=pk_of(input.incident_id, "Incident", field="incidentId"),
@@ -208,7 +221,9 @@ class StatusPageMutation:
 
     @strawberry.mutation(description="Admin: add a component to the status page.")
     @payload(StatusComponentPayload)
-    async def create_status_component(self, info: Info[Context, None], input: CreateStatusComponentInput) -> StatusComponentPayload:
+    async def create_status_component(
+        self, info: Info[Context, None], input: CreateStatusComponentInput
+    ) -> StatusComponentPayload:
         component = await service.create_component(
             actor=info.context.principal,  # type: ignore[arg-type]
             name=input.name,
@@ -222,7 +237,9 @@ class StatusPageMutation:
 
     @strawberry.mutation(description="Admin: edit a component; omitted fields stay, null clears the group or service.")
     @payload(StatusComponentPayload)
-    async def update_status_component(self, info: Info[Context, None], input: UpdateStatusComponentInput) -> StatusComponentPayload:
+    async def update_status_component(
+        self, info: Info[Context, None], input: UpdateStatusComponentInput
+    ) -> StatusComponentPayload:
         component = await service.update_component(
             actor=info.context.principal,  # type: ignore[arg-type]
             component_id=_component_pk(input.component_id),
@@ -243,23 +260,34 @@ class StatusPageMutation:
 
     @strawberry.mutation(description="Set a component's status outside any incident.")
     @payload(StatusComponentPayload)
-    async def set_status_component_status(self, info: Info[Context, None], input: SetStatusComponentStatusInput) -> StatusComponentPayload:
+    async def set_status_component_status(
+        self, info: Info[Context, None], input: SetStatusComponentStatusInput
+    ) -> StatusComponentPayload:
         component = await service.set_component_status(
-            actor=info.context.principal, component_id=_component_pk(input.component_id), status=input.status  # type: ignore[arg-type]
+            actor=info.context.principal,
+            component_id=_component_pk(input.component_id),
+            status=input.status,  # type: ignore[arg-type]
         )
         return StatusComponentPayload(component=await _component(component.id))
 
     @strawberry.mutation(description="Admin: add a component group.")
     @payload(ComponentGroupPayload)
-    async def create_component_group(self, info: Info[Context, None], input: CreateComponentGroupInput) -> ComponentGroupPayload:
+    async def create_component_group(
+        self, info: Info[Context, None], input: CreateComponentGroupInput
+    ) -> ComponentGroupPayload:
         group = await service.create_group(
-            actor=info.context.principal, name=input.name, description=input.description, position=input.position  # type: ignore[arg-type]
+            actor=info.context.principal,
+            name=input.name,
+            description=input.description,
+            position=input.position,  # type: ignore[arg-type]
         )
         return ComponentGroupPayload(group=await _group(group.id))
 
     @strawberry.mutation(description="Admin: edit a component group; omitted fields stay.")
     @payload(ComponentGroupPayload)
-    async def update_component_group(self, info: Info[Context, None], input: UpdateComponentGroupInput) -> ComponentGroupPayload:
+    async def update_component_group(
+        self, info: Info[Context, None], input: UpdateComponentGroupInput
+    ) -> ComponentGroupPayload:
         group = await service.update_group(
             actor=info.context.principal,  # type: ignore[arg-type]
             group_id=pk_of(input.group_id, "ComponentGroup", field="groupId"),
@@ -278,7 +306,9 @@ class StatusPageMutation:
 
     @strawberry.mutation(description="Announce a maintenance window for some components.")
     @payload(MaintenancePayload)
-    async def schedule_maintenance(self, info: Info[Context, None], input: ScheduleMaintenanceInput) -> MaintenancePayload:
+    async def schedule_maintenance(
+        self, info: Info[Context, None], input: ScheduleMaintenanceInput
+    ) -> MaintenancePayload:
         row = await maintenance.schedule_maintenance(
             actor=info.context.principal,  # type: ignore[arg-type]
             title=input.title,
@@ -307,7 +337,9 @@ class StatusPageMutation:
 
     @strawberry.mutation(description="Post an update on a maintenance, optionally moving its status on.")
     @payload(MaintenancePayload)
-    async def post_maintenance_update(self, info: Info[Context, None], input: PostMaintenanceUpdateInput) -> MaintenancePayload:
+    async def post_maintenance_update(
+        self, info: Info[Context, None], input: PostMaintenanceUpdateInput
+    ) -> MaintenancePayload:
         row = await maintenance.post_maintenance_update(
             actor=info.context.principal,  # type: ignore[arg-type]
             maintenance_id=pk_of(input.maintenance_id, "Maintenance", field="maintenanceId"),

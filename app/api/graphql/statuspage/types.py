@@ -35,9 +35,13 @@ MaintenanceStatus = strawberry.enum(enums.MaintenanceStatus, name="MaintenanceSt
 @strawberry.type(description="One calendar day (in the page's time zone) of a component's uptime.")
 class UptimeDay:
     date: date
-    uptime: float | None = strawberry.field(description="Percent of the observed time that was not a major outage; null without data.")
+    uptime: float | None = strawberry.field(
+        description="Percent of the observed time that was not a major outage; null without data."
+    )
     downtime_seconds: int = strawberry.field(description="Time in MAJOR_OUTAGE.")
-    degraded_seconds: int = strawberry.field(description="Time in DEGRADED_PERFORMANCE or PARTIAL_OUTAGE (not downtime).")
+    degraded_seconds: int = strawberry.field(
+        description="Time in DEGRADED_PERFORMANCE or PARTIAL_OUTAGE (not downtime)."
+    )
     maintenance_seconds: int
     status: ComponentStatus | None = strawberry.field(description="The worst status of the day; null without data.")
 
@@ -65,7 +69,9 @@ class StatusComponent(Node):
     name: str
     description: str
     position: int
-    status: ComponentStatus = strawberry.field(description="As shown: UNDER_MAINTENANCE during a maintenance unless worse.")
+    status: ComponentStatus = strawberry.field(
+        description="As shown: UNDER_MAINTENANCE during a maintenance unless worse."
+    )
     created_at: DateTime
     updated_at: DateTime
     pk: strawberry.Private[int]
@@ -91,7 +97,7 @@ class StatusComponent(Node):
     @strawberry.field(description="The catalog service behind this component (needs a token).")
     async def service(self, info: Info[Context, None]) -> Service | None:
         require(info.context.principal, Action.READ)
-        row = (await info.context.loaders.status_component.load(self.pk))
+        row = await info.context.loaders.status_component.load(self.pk)
         if row is None or row.service_id is None:
             return None
         service = await info.context.loaders.service.load(row.service_id)
@@ -251,7 +257,12 @@ class Maintenance(Node):
             created_at=view.created_at,
             updated_at=view.updated_at,
             updates=[
-                MaintenanceUpdate(id=strawberry.ID(to_global_id("MaintenanceUpdate", u.id)), status=u.status, message=u.message, created_at=u.created_at)
+                MaintenanceUpdate(
+                    id=strawberry.ID(to_global_id("MaintenanceUpdate", u.id)),
+                    status=u.status,
+                    message=u.message,
+                    created_at=u.created_at,
+                )
                 for u in view.updates
             ],
             component_pks=view.component_ids,
@@ -270,7 +281,9 @@ class StatusPage:
     components: list[StatusComponent] = strawberry.field(description="Every component, in display order.")
     groups: list[ComponentGroup]
     incidents: list[PublicIncident] = strawberry.field(description="Unresolved public incidents, newest first.")
-    recent_incidents: list[PublicIncident] = strawberry.field(description="The latest 50 public incidents, newest first.")
+    recent_incidents: list[PublicIncident] = strawberry.field(
+        description="The latest 50 public incidents, newest first."
+    )
     upcoming_maintenances: list[Maintenance]
     active_maintenances: list[Maintenance]
 

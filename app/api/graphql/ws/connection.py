@@ -16,13 +16,13 @@ from starlette.types import Receive, Scope, Send
 
 from app.api import audit as audit_hooks
 from app.api.auth import principal_for
-from app.api.websocket_protocol import SEND_NOWAIT, Message
 from app.api.graphql import subscription_access
 from app.api.graphql.context import Context
 from app.api.graphql.errors import format_request_error
 from app.api.graphql.public import is_public
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.fanout import Group, Subscriber
+from app.api.websocket_protocol import SEND_NOWAIT, Message
 from app.errors import DomainError
 from app.identity.policy import Principal, Unauthenticated
 
@@ -176,7 +176,10 @@ class Connection:
         except Unauthenticated as error:
             client = self.scope.get("client")
             await audit_hooks.authentication_failed(
-                error, operation="websocket /graphql", request_id=self.request_id, client_ip=client[0] if client else None
+                error,
+                operation="websocket /graphql",
+                request_id=self.request_id,
+                client_ip=client[0] if client else None,
             )
             if self.wire.init_error:
                 self.deliver(p.dumps({"type": self.wire.init_error, "payload": {"message": error.message}}))
@@ -222,7 +225,11 @@ class Connection:
             self._refuse(operation_id, "Too many operations on this connection", "TOO_MANY_OPERATIONS")
             return
         query, variables, name = payload.get("query"), payload.get("variables"), payload.get("operationName")
-        if not isinstance(query, str) or not isinstance(variables, (dict, type(None))) or not isinstance(name, (str, type(None))):
+        if (
+            not isinstance(query, str)
+            or not isinstance(variables, (dict, type(None)))
+            or not isinstance(name, (str, type(None)))
+        ):
             self.close_soon(p.BAD_REQUEST, "Invalid subscribe payload")
             return
         if await self._rate_limited():
@@ -238,7 +245,9 @@ class Connection:
     async def _start(self, operation_id: str, query: str, variables: dict[str, Any] | None, name: str | None) -> None:
         executor = self.server.executor
         prepared = executor.prepare(query, name)
-        public = prepared.ok and is_public(prepared.operation_type, prepared.root_fields, introspection=self.server.introspection)
+        public = prepared.ok and is_public(
+            prepared.operation_type, prepared.root_fields, introspection=self.server.introspection
+        )
         if self.principal is None and not public:
             self.operations.pop(operation_id, None)
             self._refuse(operation_id, "Authentication required: send a token in connection_init", "UNAUTHENTICATED")

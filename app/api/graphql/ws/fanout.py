@@ -85,7 +85,9 @@ class Group:
             self._finish(error={"errors": [{"message": error.message, "extensions": extensions}]})
         except Exception:  # noqa: BLE001 - one broken stream must not take others down
             log.exception("subscription stream failed")
-            self._finish(error={"errors": [{"message": "Unexpected error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]})
+            self._finish(
+                error={"errors": [{"message": "Unexpected error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]}
+            )
         finally:
             if stream is not None and hasattr(stream, "aclose"):
                 with contextlib.suppress(Exception):
@@ -121,7 +123,9 @@ class Fanout:
         self.groups: dict[Hashable, Group] = {}  # the group a new subscriber of each key joins
         self.running: set[Group] = set()
 
-    def join(self, key: Hashable, subscriber: Subscriber, start: Start, format_result: Format, *, replays: bool = False) -> Group:
+    def join(
+        self, key: Hashable, subscriber: Subscriber, start: Start, format_result: Format, *, replays: bool = False
+    ) -> Group:
         """Add the subscriber to the running group of `key`, or start one. A stream that `replays`
         (begins with stored events or the current state) is joined only before it sent anything;
         after that a new group takes the key and the earlier one runs on for its subscribers."""

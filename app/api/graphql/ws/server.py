@@ -12,14 +12,14 @@ import orjson
 from graphql import ExecutionResult
 from starlette.types import Receive, Scope, Send
 
-from app.api.graphql.executor import Executor
 from app.api.graphql.errors import format_error
+from app.api.graphql.executor import Executor
 from app.api.graphql.ws import protocols as p
 from app.api.graphql.ws.connection import Connection
 from app.api.graphql.ws.fanout import Fanout
 from app.api.ratelimit import ApiLimits
-from app.config import Settings
 from app.broker import GAP, get_broker
+from app.config import Settings
 from app.events import ACCESS_TOPIC
 from app.identity import service as identity
 from app.incidents import queries as incident_queries
@@ -30,7 +30,9 @@ TOKEN_RECHECK_SECONDS = 3.0
 
 
 class WebSocketServer:
-    def __init__(self, executor: Executor, settings: Settings, *, introspection: bool, limits: ApiLimits | None = None) -> None:
+    def __init__(
+        self, executor: Executor, settings: Settings, *, introspection: bool, limits: ApiLimits | None = None
+    ) -> None:
         self.executor = executor
         self.limits = limits
         self.settings = settings
@@ -47,7 +49,13 @@ class WebSocketServer:
         wire = p.choose(offered)
         if wire is None:
             await send({"type": "websocket.accept"})
-            await send({"type": "websocket.close", "code": p.SUBPROTOCOL_NOT_ACCEPTABLE, "reason": "Subprotocol not acceptable"})
+            await send(
+                {
+                    "type": "websocket.close",
+                    "code": p.SUBPROTOCOL_NOT_ACCEPTABLE,
+                    "reason": "Subprotocol not acceptable",
+                }
+            )
             return
         await Connection(self, scope, receive, send, wire).run()
 

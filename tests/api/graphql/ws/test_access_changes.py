@@ -39,7 +39,10 @@ async def subscribed(server: LiveServer, actor: Actor, incident_id: str) -> Clie
     await init(ws, actor.token)
     # A document of its own per user: each replays the timeline from the start.
     timeline = TIMELINE.replace("subscription(", f"subscription User{actor.user_id}(", 1)
-    await send(ws, {"id": "t", "type": "subscribe", "payload": {"query": timeline, "variables": {"id": incident_id, "after": 0}}})
+    await send(
+        ws,
+        {"id": "t", "type": "subscribe", "payload": {"query": timeline, "variables": {"id": incident_id, "after": 0}}},
+    )
     await send(ws, {"id": "u", "type": "subscribe", "payload": {"query": UPDATED, "variables": {"id": incident_id}}})
     assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["sequence"] == 1
     return ws
@@ -63,15 +66,29 @@ async def still_streams(ws: ClientConnection) -> None:
     assert message["type"] == "next" and message["payload"]["data"]["incidentUpdated"]["private"] is True
 
 
-async def test_making_an_incident_private_ends_outsiders_subscriptions(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_making_an_incident_private_ends_outsiders_subscriptions(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     member = await make_actor(Role.VIEWER)
-    incident = await service.declare_incident(actor=responder.principal, title="Turns out sensitive", severity=Severity.SEV2)
+    incident = await service.declare_incident(
+        actor=responder.principal, title="Turns out sensitive", severity=Severity.SEV2
+    )
     incident_id = to_global_id("Incident", incident.id)
-    await mutate(server, responder, "mutation($i: IncidentMemberInput!) { addIncidentMember(input: $i) { errors { code } } }", {"i": {"incidentId": incident_id, "userId": member.global_id}})
+    await mutate(
+        server,
+        responder,
+        "mutation($i: IncidentMemberInput!) { addIncidentMember(input: $i) { errors { code } } }",
+        {"i": {"incidentId": incident_id, "userId": member.global_id}},
+    )
     outsider_ws = await subscribed(server, viewer, incident_id)
     member_ws = await subscribed(server, member, incident_id)
     try:
-        changed = await mutate(server, responder, "mutation($id: ID!) { updateIncident(input: {incidentId: $id, private: true}) { errors { code } } }", {"id": incident_id})
+        changed = await mutate(
+            server,
+            responder,
+            "mutation($id: ID!) { updateIncident(input: {incidentId: $id, private: true}) { errors { code } } }",
+            {"id": incident_id},
+        )
         assert changed["updateIncident"]["errors"] == []
         assert await ended(outsider_ws) == {"t", "u"}
         await still_streams(member_ws)
@@ -80,22 +97,32 @@ async def test_making_an_incident_private_ends_outsiders_subscriptions(server: L
         await member_ws.close()
 
 
-async def test_losing_the_role_on_a_private_incident_ends_the_subscriptions(server: LiveServer, responder: Actor, admin: Actor) -> None:
+async def test_losing_the_role_on_a_private_incident_ends_the_subscriptions(
+    server: LiveServer, responder: Actor, admin: Actor
+) -> None:
     secret = await service.declare_incident(actor=admin.principal, title="Breach", severity=Severity.SEV1, private=True)
-    await service.assign_role(actor=admin.principal, incident_id=secret.id, role=IncidentRole.SCRIBE, user_id=responder.user_id)
+    await service.assign_role(
+        actor=admin.principal, incident_id=secret.id, role=IncidentRole.SCRIBE, user_id=responder.user_id
+    )
     incident_id = to_global_id("Incident", secret.id)
     ws = await subscribed(server, responder, incident_id)
     try:
-        query = "mutation($id: ID!) { unassignIncidentRole(input: {incidentId: $id, role: SCRIBE}) { errors { code } } }"
+        query = (
+            "mutation($id: ID!) { unassignIncidentRole(input: {incidentId: $id, role: SCRIBE}) { errors { code } } }"
+        )
         assert (await mutate(server, admin, query, {"id": incident_id}))["unassignIncidentRole"]["errors"] == []
         assert await ended(ws) == {"t", "u"}
     finally:
         await ws.close()
 
 
-async def test_readers_who_see_different_incidents_never_share_a_stream(server: LiveServer, admin: Actor, responder: Actor, viewer: Actor) -> None:
+async def test_readers_who_see_different_incidents_never_share_a_stream(
+    server: LiveServer, admin: Actor, responder: Actor, viewer: Actor
+) -> None:
     public = await service.declare_incident(actor=responder.principal, title="Checkout errors", severity=Severity.SEV3)
-    secret = await service.declare_incident(actor=admin.principal, title="Breach at the vendor", severity=Severity.SEV1, private=True)
+    secret = await service.declare_incident(
+        actor=admin.principal, title="Breach at the vendor", severity=Severity.SEV1, private=True
+    )
     incident_id = to_global_id("Incident", public.id)
     query = "subscription($id: ID!) { incidentUpdated(incidentId: $id) { status mergedInto { title } } }"
     sockets = []
@@ -108,13 +135,18 @@ async def test_readers_who_see_different_incidents_never_share_a_stream(server: 
         await asyncio.sleep(0.3)
         await merge(server, admin, incident_id, secret.id)
         seen = [(await receive(ws))["payload"]["data"]["incidentUpdated"] for ws in sockets]
-        assert seen == [{"status": "MERGED", "mergedInto": {"title": "Breach at the vendor"}}, {"status": "MERGED", "mergedInto": None}]
+        assert seen == [
+            {"status": "MERGED", "mergedInto": {"title": "Breach at the vendor"}},
+            {"status": "MERGED", "mergedInto": None},
+        ]
     finally:
         for ws in sockets:
             await ws.close()
 
 
-async def test_the_change_that_makes_an_incident_private_never_reaches_outsiders(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_the_change_that_makes_an_incident_private_never_reaches_outsiders(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     incident = await service.declare_incident(actor=responder.principal, title="Odd logins", severity=Severity.SEV2)
     incident_id = to_global_id("Incident", incident.id)
     query = "subscription($id: ID!) { incidentUpdated(incidentId: $id) { title private } }"
@@ -122,13 +154,22 @@ async def test_the_change_that_makes_an_incident_private_never_reaches_outsiders
     for n in range(3):  # several outsiders, so the stream cannot lean on who is cut off first
         ws = await connect(server)
         await init(ws, viewer.token)
-        await send(ws, {"id": f"u{n}", "type": "subscribe", "payload": {"query": query, "variables": {"id": incident_id}}})
+        await send(
+            ws, {"id": f"u{n}", "type": "subscribe", "payload": {"query": query, "variables": {"id": incident_id}}}
+        )
         timeline = TIMELINE.replace("subscription(", f"subscription Outsider{n}(", 1)
-        await send(ws, {"id": f"t{n}", "type": "subscribe", "payload": {"query": timeline, "variables": {"id": incident_id, "after": 1}}})
+        await send(
+            ws,
+            {
+                "id": f"t{n}",
+                "type": "subscribe",
+                "payload": {"query": timeline, "variables": {"id": incident_id, "after": 1}},
+            },
+        )
         watchers.append(ws)
     try:
         await asyncio.sleep(0.3)
-        change = "mutation($id: ID!) { updateIncident(input: {incidentId: $id, private: true, title: \"Breach at Acme\"}) { errors { code } } }"
+        change = 'mutation($id: ID!) { updateIncident(input: {incidentId: $id, private: true, title: "Breach at Acme"}) { errors { code } } }'
         assert (await mutate(server, responder, change, {"id": incident_id}))["updateIncident"]["errors"] == []
         for ws in watchers:
             seen = []

@@ -24,16 +24,31 @@ from tests.live import LiveServer
 async def test_a_delivery_reaches_a_websocket_subscriber(server: LiveServer, admin: Actor, viewer: Actor) -> None:
     checkout = await catalog.create_service(name="checkout")
     other = await catalog.create_service(name="search")
-    key = (await integrations.create_integration(actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.ALERTMANAGER, name="am")).key
-    other_key = (await integrations.create_integration(actor=admin.principal, service_id=other.id, kind=IntegrationKind.ALERTMANAGER, name="am")).key
+    key = (
+        await integrations.create_integration(
+            actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.ALERTMANAGER, name="am"
+        )
+    ).key
+    other_key = (
+        await integrations.create_integration(
+            actor=admin.principal, service_id=other.id, kind=IntegrationKind.ALERTMANAGER, name="am"
+        )
+    ).key
     received: list[Any] = []
     async with client(server, viewer) as session:
-        task = asyncio.create_task(collect(session, document("AlertFeed"), {"serviceIds": [to_global_id("Service", checkout.id)]}, 2, received))
+        task = asyncio.create_task(
+            collect(session, document("AlertFeed"), {"serviceIds": [to_global_id("Service", checkout.id)]}, 2, received)
+        )
         await asyncio.sleep(0.5)
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
-            skipped = await http.post(f"/integrations/alertmanager/{other_key}", json=payloads.alertmanager([payloads.am_alert(fingerprint="other")]))
+            skipped = await http.post(
+                f"/integrations/alertmanager/{other_key}",
+                json=payloads.alertmanager([payloads.am_alert(fingerprint="other")]),
+            )
             assert skipped.status_code == 200
-            body = payloads.alertmanager([payloads.am_alert(fingerprint="ws1"), payloads.am_alert(instance="b", fingerprint="ws2")])
+            body = payloads.alertmanager(
+                [payloads.am_alert(fingerprint="ws1"), payloads.am_alert(instance="b", fingerprint="ws2")]
+            )
             assert (await http.post(f"/integrations/alertmanager/{key}", json=body)).status_code == 200
         await asyncio.wait_for(task, 10)
     events = [r["alertFeed"] for r in received]

@@ -30,10 +30,19 @@ async def declared(actor: Actor) -> tuple[int, str]:
     return incident.id, to_global_id("Incident", incident.id)
 
 
-async def subscribe(server: LiveServer, actor: Actor, incident_id: str, after: int | None = None, **connect: Any) -> websockets.ClientConnection:
+async def subscribe(
+    server: LiveServer, actor: Actor, incident_id: str, after: int | None = None, **connect: Any
+) -> websockets.ClientConnection:
     ws = await websockets.connect(server.ws_url, subprotocols=["graphql-transport-ws"], **connect)  # type: ignore[list-item]
     await init(ws, actor.token)
-    await send(ws, {"id": "t", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": after}}})
+    await send(
+        ws,
+        {
+            "id": "t",
+            "type": "subscribe",
+            "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": after}},
+        },
+    )
     return ws
 
 
@@ -50,13 +59,16 @@ async def sequences(ws: websockets.ClientConnection, count: int, timeout: float 
 def pair(backend: Backend, tmp_path: Path) -> Any:
     prefix = f"test-{uuid.uuid4().hex[:8]}:"
     redis_url = require_redis()
-    with live_server(backend.url, tmp_path, redis_url=redis_url, redis_prefix=prefix) as a, live_server(
-        backend.url, tmp_path, redis_url=redis_url, redis_prefix=prefix
-    ) as b:
+    with (
+        live_server(backend.url, tmp_path, redis_url=redis_url, redis_prefix=prefix) as a,
+        live_server(backend.url, tmp_path, redis_url=redis_url, redis_prefix=prefix) as b,
+    ):
         yield a, b, prefix
 
 
-async def test_a_mutation_on_one_process_reaches_a_subscriber_on_another(pair: Any, clean_db: object, responder: Actor, viewer: Actor) -> None:
+async def test_a_mutation_on_one_process_reaches_a_subscriber_on_another(
+    pair: Any, clean_db: object, responder: Actor, viewer: Actor
+) -> None:
     a, b, _ = pair
     _, incident_id = await declared(responder)
     ws = await subscribe(b, viewer, incident_id)
@@ -68,7 +80,9 @@ async def test_a_mutation_on_one_process_reaches_a_subscriber_on_another(pair: A
         await ws.close()
 
 
-async def test_a_lost_message_is_backfilled_from_the_database(pair: Any, clean_db: object, responder: Actor, viewer: Actor) -> None:
+async def test_a_lost_message_is_backfilled_from_the_database(
+    pair: Any, clean_db: object, responder: Actor, viewer: Actor
+) -> None:
     a, b, _ = pair
     pk, incident_id = await declared(responder)
     ws = await subscribe(b, viewer, incident_id)
@@ -82,7 +96,9 @@ async def test_a_lost_message_is_backfilled_from_the_database(pair: Any, clean_d
         await ws.close()
 
 
-async def test_a_redis_reconnect_mid_stream_loses_nothing(pair: Any, clean_db: object, responder: Actor, viewer: Actor) -> None:
+async def test_a_redis_reconnect_mid_stream_loses_nothing(
+    pair: Any, clean_db: object, responder: Actor, viewer: Actor
+) -> None:
     a, b, prefix = pair
     _, incident_id = await declared(responder)
     ws = await subscribe(b, viewer, incident_id)
@@ -101,7 +117,9 @@ async def test_a_redis_reconnect_mid_stream_loses_nothing(pair: Any, clean_db: o
         await ws.close()
 
 
-async def test_a_slow_consumer_is_cut_off_without_delaying_a_fast_one(backend: Backend, clean_db: object, responder: Actor, viewer: Actor, tmp_path: Path) -> None:
+async def test_a_slow_consumer_is_cut_off_without_delaying_a_fast_one(
+    backend: Backend, clean_db: object, responder: Actor, viewer: Actor, tmp_path: Path
+) -> None:
     with live_server(backend.url, tmp_path, ws_send_buffer="8", ws_ping_interval="300") as server:
         _, incident_id = await declared(responder)
         tiny = socket.create_connection(("127.0.0.1", server.port))
@@ -131,7 +149,9 @@ async def test_a_slow_consumer_is_cut_off_without_delaying_a_fast_one(backend: B
             await fast.close()
 
 
-async def test_health_reports_an_unreachable_broker_and_queries_still_work(backend: Backend, clean_db: object, viewer: Actor, tmp_path: Path) -> None:
+async def test_health_reports_an_unreachable_broker_and_queries_still_work(
+    backend: Backend, clean_db: object, viewer: Actor, tmp_path: Path
+) -> None:
     with live_server(backend.url, tmp_path, redis_url="redis://127.0.0.1:1/0") as server:
         async with httpx.AsyncClient(base_url=server.url) as http:
             ready = (await http.get("/health/ready")).json()

@@ -49,7 +49,14 @@ async def test_authorization_header_on_upgrade(server: LiveServer, viewer: Actor
     incident_id = await declared(responder)
     async with await connect(server, additional_headers=viewer.headers) as ws:
         assert await init(ws, None) == {"type": "connection_ack"}
-        await send(ws, {"id": "a", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {
+                "id": "a",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+            },
+        )
         message = await receive(ws)
         assert message["type"] == "next" and message["payload"]["data"]["incidentTimeline"]["sequence"] == 1
 
@@ -58,7 +65,14 @@ async def test_anonymous_gets_an_error_and_no_data(server: LiveServer, responder
     incident_id = await declared(responder)
     async with await connect(server) as ws:
         assert await init(ws, None) == {"type": "connection_ack"}
-        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+            },
+        )
         message = await receive(ws)
         assert message["type"] == "error" and message["id"] == "1"
         assert message["payload"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -76,7 +90,11 @@ async def test_duplicate_id_closes_4409(server: LiveServer, responder: Actor) ->
     incident_id = await declared(responder)
     async with await connect(server) as ws:
         await init(ws, responder.token)
-        subscribe = {"id": "same", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}}
+        subscribe = {
+            "id": "same",
+            "type": "subscribe",
+            "payload": {"query": TIMELINE, "variables": {"id": incident_id}},
+        }
         await send(ws, subscribe)
         await send(ws, subscribe)
         code, reason = await closed_with(ws)
@@ -114,7 +132,10 @@ async def test_operation_cap_per_connection(server: LiveServer, responder: Actor
     async with await connect(server) as ws:
         await init(ws, responder.token)
         for n in range(4):
-            await send(ws, {"id": str(n), "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}})
+            await send(
+                ws,
+                {"id": str(n), "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}},
+            )
         refused = await receive(ws)
         assert refused["id"] == "3" and refused["payload"][0]["extensions"]["code"] == "TOO_MANY_OPERATIONS"
 
@@ -133,16 +154,28 @@ async def test_validation_errors_and_queries(server: LiveServer, viewer: Actor) 
 async def test_not_found_incident_is_an_error(server: LiveServer, viewer: Actor) -> None:
     async with await connect(server) as ws:
         await init(ws, viewer.token)
-        await send(ws, {"id": "x", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": to_global_id("Incident", 999)}}})
+        await send(
+            ws,
+            {
+                "id": "x",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": to_global_id("Incident", 999)}},
+            },
+        )
         error = await receive(ws)
-        assert error["type"] == "error" and error["payload"][0]["extensions"] == {"code": "NOT_FOUND", "field": "incidentId"}
+        assert error["type"] == "error" and error["payload"][0]["extensions"] == {
+            "code": "NOT_FOUND",
+            "field": "incidentId",
+        }
 
 
 async def test_client_complete_stops_the_stream(server: LiveServer, responder: Actor) -> None:
     incident_id = await declared(responder)
     async with await connect(server) as ws:
         await init(ws, responder.token)
-        await send(ws, {"id": "s", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}})
+        await send(
+            ws, {"id": "s", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}}
+        )
         await asyncio.sleep(0.3)
         await send(ws, {"id": "s", "type": "complete"})
         await asyncio.sleep(0.2)
@@ -161,7 +194,10 @@ async def test_legacy_graphql_ws(server: LiveServer, responder: Actor) -> None:
         assert ws.subprotocol == "graphql-ws"
         assert await init(ws, responder.token) == {"type": "connection_ack"}
         assert await receive(ws) == {"type": "ka"}
-        await send(ws, {"id": "1", "type": "start", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {"id": "1", "type": "start", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}},
+        )
         data = await receive(ws)
         assert data["type"] == "data" and data["payload"]["data"]["incidentTimeline"]["kind"] == "DECLARED"
         await send(ws, {"id": "1", "type": "stop"})
@@ -180,7 +216,9 @@ async def test_revoking_a_token_closes_its_open_sockets(server: LiveServer, view
     incident_id = await declared(responder)
     async with await connect(server) as ws:
         await init(ws, viewer.token)
-        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}})
+        await send(
+            ws, {"id": "1", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id}}}
+        )
         await asyncio.sleep(0.2)
         await identity.revoke_token(token_id=viewer.principal.token_id)  # type: ignore[arg-type]
         started = asyncio.get_running_loop().time()
@@ -189,18 +227,39 @@ async def test_revoking_a_token_closes_its_open_sockets(server: LiveServer, view
 
 
 async def test_removing_a_member_ends_their_subscription(server: LiveServer, responder: Actor, viewer: Actor) -> None:
-    secret = await service.declare_incident(actor=responder.principal, title="Private", severity=Severity.SEV1, private=True)
+    secret = await service.declare_incident(
+        actor=responder.principal, title="Private", severity=Severity.SEV1, private=True
+    )
     incident_id = to_global_id("Incident", secret.id)
     mutation = "mutation($input: IncidentMemberInput!) { %s(input: $input) { errors { code } } }"
     async with httpx.AsyncClient(base_url=server.url, headers=responder.headers) as http:
-        added = await http.post("/graphql", json={"query": mutation % "addIncidentMember", "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}}})
+        added = await http.post(
+            "/graphql",
+            json={
+                "query": mutation % "addIncidentMember",
+                "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}},
+            },
+        )
         assert added.json()["data"]["addIncidentMember"]["errors"] == []
         async with await connect(server) as ws:
             await init(ws, viewer.token)
-            await send(ws, {"id": "p", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+            await send(
+                ws,
+                {
+                    "id": "p",
+                    "type": "subscribe",
+                    "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+                },
+            )
             assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["sequence"] == 1
             assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["kind"] == "MEMBER_ADDED"
-            removed = await http.post("/graphql", json={"query": mutation % "removeIncidentMember", "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}}})
+            removed = await http.post(
+                "/graphql",
+                json={
+                    "query": mutation % "removeIncidentMember",
+                    "variables": {"input": {"incidentId": incident_id, "userId": viewer.global_id}},
+                },
+            )
             assert removed.json()["data"]["removeIncidentMember"]["errors"] == []
             message = await receive(ws)
             while message["type"] == "next":  # the MEMBER_REMOVED event may come first

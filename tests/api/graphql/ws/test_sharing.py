@@ -46,12 +46,16 @@ async def timeline(ws: ClientConnection, count: int) -> list[int]:
     return [(await receive(ws))["payload"]["data"]["incidentTimeline"]["sequence"] for _ in range(count)]
 
 
-async def test_readers_of_public_incidents_share_one_stream(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_readers_of_public_incidents_share_one_stream(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     incident = await service.declare_incident(actor=responder.principal, title="Shared", severity=Severity.SEV2)
     incident_id = to_global_id("Incident", incident.id)
     second = await make_actor(Role.VIEWER)
     member = await make_actor(Role.VIEWER)  # sees a private incident: shares only with itself
-    hidden = await service.declare_incident(actor=responder.principal, title="Hidden", severity=Severity.SEV3, private=True)
+    hidden = await service.declare_incident(
+        actor=responder.principal, title="Hidden", severity=Severity.SEV3, private=True
+    )
     await access.add_member(actor=responder.principal, incident_id=hidden.id, user_id=member.user_id)
     sockets = [await subscribe(server, actor, TIMELINE, {"id": incident_id}) for actor in (viewer, second, member)]
     try:
@@ -64,9 +68,13 @@ async def test_readers_of_public_incidents_share_one_stream(server: LiveServer, 
             await ws.close()
 
 
-async def test_a_shared_stream_shows_no_private_incident(server: LiveServer, responder: Actor, viewer: Actor, admin: Actor) -> None:
+async def test_a_shared_stream_shows_no_private_incident(
+    server: LiveServer, responder: Actor, viewer: Actor, admin: Actor
+) -> None:
     public = await service.declare_incident(actor=responder.principal, title="Public", severity=Severity.SEV2)
-    secret = await service.declare_incident(actor=responder.principal, title="Nightjar", severity=Severity.SEV2, private=True)
+    secret = await service.declare_incident(
+        actor=responder.principal, title="Nightjar", severity=Severity.SEV2, private=True
+    )
     second = await make_actor(Role.VIEWER)
     incident_id = to_global_id("Incident", public.id)
     sockets = [await subscribe(server, actor, MERGED, {"id": incident_id}) for actor in (viewer, second)]
@@ -81,7 +89,9 @@ async def test_a_shared_stream_shows_no_private_incident(server: LiveServer, res
             await ws.close()
 
 
-async def test_a_late_subscriber_gets_the_replay_a_running_stream_already_sent(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_a_late_subscriber_gets_the_replay_a_running_stream_already_sent(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     incident = await service.declare_incident(actor=responder.principal, title="Replay", severity=Severity.SEV2)
     incident_id = to_global_id("Incident", incident.id)
     early = await subscribe(server, viewer, TIMELINE, {"id": incident_id, "after": 0})

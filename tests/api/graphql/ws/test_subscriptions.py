@@ -21,7 +21,9 @@ from tests.live import LiveServer, live_server
 
 def client(server: LiveServer, actor: Actor, protocol: str = "graphql-transport-ws") -> Client:
     transport = WebsocketsTransport(
-        url=server.ws_url, init_payload={"authorization": f"Bearer {actor.token}"}, subprotocols=[protocol]  # type: ignore[list-item]
+        url=server.ws_url,
+        init_payload={"authorization": f"Bearer {actor.token}"},
+        subprotocols=[protocol],  # type: ignore[list-item]
     )
     return Client(transport=transport)
 
@@ -55,7 +57,9 @@ async def test_subscribe_mutate_receive(server: LiveServer, responder: Actor, vi
     incident_id = await declared(responder)
     received: list[Any] = []
     async with client(server, viewer) as session:
-        task = asyncio.create_task(collect(session, document("IncidentTimeline"), {"incidentId": incident_id}, 3, received))
+        task = asyncio.create_task(
+            collect(session, document("IncidentTimeline"), {"incidentId": incident_id}, 3, received)
+        )
         await asyncio.sleep(0.5)
         for n in range(3):
             await note(server, responder, incident_id, f"note {n}")
@@ -66,11 +70,15 @@ async def test_subscribe_mutate_receive(server: LiveServer, responder: Actor, vi
     assert events[0]["actor"]["name"] == "Responder User" and events[0]["kind"] == "NOTE"
 
 
-async def test_resume_after_disconnect_gets_exactly_the_missed_events(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_resume_after_disconnect_gets_exactly_the_missed_events(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     incident_id = await declared(responder)
     first: list[Any] = []
     async with client(server, viewer) as session:
-        task = asyncio.create_task(collect(session, document("IncidentTimeline"), {"incidentId": incident_id, "afterSequence": 0}, 3, first))
+        task = asyncio.create_task(
+            collect(session, document("IncidentTimeline"), {"incidentId": incident_id, "afterSequence": 0}, 3, first)
+        )
         await asyncio.sleep(0.3)
         await note(server, responder, incident_id, "a")
         await note(server, responder, incident_id, "b")
@@ -81,12 +89,23 @@ async def test_resume_after_disconnect_gets_exactly_the_missed_events(server: Li
         await note(server, responder, incident_id, body)  # while disconnected
     resumed: list[Any] = []
     async with client(server, viewer, "graphql-ws") as session:
-        task = asyncio.create_task(collect(session, document("IncidentTimeline"), {"incidentId": incident_id, "afterSequence": last_seen}, 4, resumed))
+        task = asyncio.create_task(
+            collect(
+                session,
+                document("IncidentTimeline"),
+                {"incidentId": incident_id, "afterSequence": last_seen},
+                4,
+                resumed,
+            )
+        )
         await asyncio.sleep(0.5)
         await note(server, responder, incident_id, "live again")
         await asyncio.wait_for(task, 10)
     assert [(r["incidentTimeline"]["sequence"], r["incidentTimeline"]["message"]) for r in resumed] == [
-        (4, "missed 1"), (5, "missed 2"), (6, "missed 3"), (7, "live again"),
+        (4, "missed 1"),
+        (5, "missed 2"),
+        (6, "missed 3"),
+        (7, "live again"),
     ]
 
 
@@ -103,13 +122,20 @@ async def test_incident_updated_and_feed(server: LiveServer, responder: Actor, v
         await mutate(server, responder, "UpdateIncidentStatus", incidentId=incident_id, status="RESOLVED")
         await mutate(server, responder, "DeclareIncident", title="Another", severity="SEV4")
         await asyncio.wait_for(asyncio.gather(updated, feeding), 10)
-    assert [(u["incidentUpdated"]["severity"], u["incidentUpdated"]["status"]) for u in updates] == [("SEV1", "TRIAGE"), ("SEV1", "RESOLVED")]
+    assert [(u["incidentUpdated"]["severity"], u["incidentUpdated"]["status"]) for u in updates] == [
+        ("SEV1", "TRIAGE"),
+        ("SEV1", "RESOLVED"),
+    ]
     assert [(f["incidentFeed"]["kind"], f["incidentFeed"]["incident"]["title"]) for f in feed] == [
-        ("SEVERITY_CHANGED", "Live"), ("RESOLVED", "Live"), ("DECLARED", "Another"),
+        ("SEVERITY_CHANGED", "Live"),
+        ("RESOLVED", "Live"),
+        ("DECLARED", "Another"),
     ]
 
 
-async def test_private_incidents_stay_out_of_other_viewers_feeds(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_private_incidents_stay_out_of_other_viewers_feeds(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     feed: list[Any] = []
     async with client(server, viewer) as session:
         task = asyncio.create_task(collect(session, document("IncidentFeed"), {}, 1, feed))
@@ -120,7 +146,9 @@ async def test_private_incidents_stay_out_of_other_viewers_feeds(server: LiveSer
     assert [f["incidentFeed"]["incident"]["title"] for f in feed] == ["Public"]
 
 
-async def test_sigterm_closes_sockets_with_1001(backend: Backend, clean_db: object, viewer: Actor, tmp_path: Any) -> None:
+async def test_sigterm_closes_sockets_with_1001(
+    backend: Backend, clean_db: object, viewer: Actor, tmp_path: Any
+) -> None:
     with live_server(backend.url, tmp_path) as own:
         async with await connect(own) as ws:
             await init(ws, viewer.token)
@@ -131,13 +159,19 @@ async def test_sigterm_closes_sockets_with_1001(backend: Backend, clean_db: obje
         assert "Application shutdown complete" in own.log()
 
 
-async def test_incident_updates_show_relations_as_of_each_change(server: LiveServer, responder: Actor, viewer: Actor) -> None:
+async def test_incident_updates_show_relations_as_of_each_change(
+    server: LiveServer, responder: Actor, viewer: Actor
+) -> None:
     incident_id = await declared(responder)
     updates: list[Any] = []
     async with client(server, viewer) as session:
-        task = asyncio.create_task(collect(session, document("IncidentUpdated"), {"incidentId": incident_id}, 2, updates))
+        task = asyncio.create_task(
+            collect(session, document("IncidentUpdated"), {"incidentId": incident_id}, 2, updates)
+        )
         await asyncio.sleep(0.5)
-        await mutate(server, responder, "AssignIncidentRole", incidentId=incident_id, role="SCRIBE", userId=responder.global_id)
+        await mutate(
+            server, responder, "AssignIncidentRole", incidentId=incident_id, role="SCRIBE", userId=responder.global_id
+        )
         await mutate(server, responder, "UnassignIncidentRole", incidentId=incident_id, role="SCRIBE")
         await asyncio.wait_for(task, 10)
     assert [[r["role"] for r in u["incidentUpdated"]["roles"]] for u in updates] == [["SCRIBE"], []]

@@ -29,25 +29,46 @@ async def timeline_of(responder: Actor) -> str:
 
 async def test_an_expiring_token_closes_its_socket(server: LiveServer, viewer: Actor, responder: Actor) -> None:
     incident_id = await timeline_of(responder)
-    issued = await identity.create_token(user_id=viewer.user_id, name="brief", expires_at=clock.now() + timedelta(seconds=2))
+    issued = await identity.create_token(
+        user_id=viewer.user_id, name="brief", expires_at=clock.now() + timedelta(seconds=2)
+    )
     async with await connect(server) as ws:
         assert await init(ws, issued.secret) == {"type": "connection_ack"}
-        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+            },
+        )
         assert (await receive(ws))["payload"]["data"]["incidentTimeline"]["sequence"] == 1
         started = asyncio.get_running_loop().time()
         code, _ = await closed_with(ws, timeout=12)
         assert code == 4403 and asyncio.get_running_loop().time() - started < 9
 
 
-async def test_revoking_through_the_api_closes_the_socket(server: LiveServer, viewer: Actor, admin: Actor, responder: Actor) -> None:
+async def test_revoking_through_the_api_closes_the_socket(
+    server: LiveServer, viewer: Actor, admin: Actor, responder: Actor
+) -> None:
     incident_id = await timeline_of(responder)
     async with await connect(server) as ws:
         await init(ws, viewer.token)
-        await send(ws, {"id": "1", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+            },
+        )
         assert (await receive(ws))["type"] == "next"
         mutation = "mutation($id: ID!) { revokeApiToken(input: {apiTokenId: $id}) { errors { code } } }"
         async with httpx.AsyncClient(base_url=server.url, headers=admin.headers) as http:
-            response = await http.post("/graphql", json={"query": mutation, "variables": {"id": to_global_id("ApiToken", viewer.principal.token_id or 0)}})
+            response = await http.post(
+                "/graphql",
+                json={"query": mutation, "variables": {"id": to_global_id("ApiToken", viewer.principal.token_id or 0)}},
+            )
         assert response.json()["data"]["revokeApiToken"]["errors"] == []
         started = asyncio.get_running_loop().time()
         code, _ = await closed_with(ws, timeout=12)
@@ -56,22 +77,35 @@ async def test_revoking_through_the_api_closes_the_socket(server: LiveServer, vi
 
 async def test_a_routing_key_does_not_open_a_socket(server: LiveServer, admin: Actor) -> None:
     checkout = await catalog.create_service(name="Checkout")
-    key = (await integrations.create_integration(actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.GENERIC, name="x")).key
+    key = (
+        await integrations.create_integration(
+            actor=admin.principal, service_id=checkout.id, kind=IntegrationKind.GENERIC, name="x"
+        )
+    ).key
     async with await connect(server) as ws:
         await send(ws, {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}})
         assert (await closed_with(ws))[0] == 4403
 
 
-async def test_a_read_only_token_subscribes_but_mutates_nothing_over_the_socket(server: LiveServer, responder: Actor) -> None:
+async def test_a_read_only_token_subscribes_but_mutates_nothing_over_the_socket(
+    server: LiveServer, responder: Actor
+) -> None:
     incident_id = await timeline_of(responder)
     reader = await identity.create_token(user_id=responder.user_id, name="ro", scopes=["read"])
     async with await connect(server) as ws:
         await init(ws, reader.secret)
-        note = "mutation($id: ID!) { addTimelineNote(input: {incidentId: $id, body: \"x\"}) { event { sequence } errors { code } } }"
+        note = 'mutation($id: ID!) { addTimelineNote(input: {incidentId: $id, body: "x"}) { event { sequence } errors { code } } }'
         await send(ws, {"id": "m", "type": "subscribe", "payload": {"query": note, "variables": {"id": incident_id}}})
         result = await receive(ws)
         assert result["payload"]["data"]["addTimelineNote"] == {"event": None, "errors": [{"code": "FORBIDDEN"}]}
-        await send(ws, {"id": "s", "type": "subscribe", "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}}})
+        await send(
+            ws,
+            {
+                "id": "s",
+                "type": "subscribe",
+                "payload": {"query": TIMELINE, "variables": {"id": incident_id, "after": 0}},
+            },
+        )
         message = await receive(ws)
         while message.get("id") != "s":
             message = await receive(ws)
