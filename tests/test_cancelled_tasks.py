@@ -6,7 +6,8 @@ TRUNCATE."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -16,7 +17,7 @@ from tortoise.connection import get_connection
 from app.events import unit_of_work
 from app.incidents import queries, service
 from app.incidents.enums import Severity
-from app.incidents.models import Incident
+from app.incidents.models import Incident, TimelineEvent
 from tests.cancellation import cancel_at_every_step
 from tests.conftest import OPEN_TRANSACTIONS, Actor, Backend, describe_sessions
 
@@ -63,3 +64,22 @@ async def test_an_access_check_cancelled_anywhere_leaves_nothing_open(
 
     steps = await cancel_at_every_step(lambda: queries.can_see(viewer.principal, incident.id), check)
     assert steps >= 2  # the statement's two exchanges with the server
+
+
+async def test_a_command_cancelled_anywhere_leaves_nothing_open(
+    monitor: asyncpg.Connection | None, responder: Actor
+) -> None:
+    incident = await service.declare_incident(
+        actor=responder.principal, title="Checkout errors", severity=Severity.SEV2
+    )
+
+    async def check(step: int) -> None:
+        await nothing_held(monitor, incident.id, step)
+
+    def note() -> Coroutine[Any, Any, Any]:
+        return service.add_note(actor=responder.principal, incident_id=incident.id, body="Rolled back the deploy")
+
+    steps = await cancel_at_every_step(note, check)
+    assert steps >= 4  # acquire, begin, lock, insert, commit: each one cancelled
+    sequences = [event.sequence for event in await TimelineEvent.filter(incident_id=incident.id).order_by("sequence")]
+    assert sequences == list(range(1, len(sequences) + 1))  # what committed kept the sequence contiguous
