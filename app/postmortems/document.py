@@ -10,7 +10,8 @@ from app.ids import to_global_id
 from app.incidents import queries as incident_queries
 from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
-from app.postmortems import action_item_queries, language, markdown, metrics, queries
+from app.postmortems import language, markdown, metrics, queries
+from app.postmortems.action_items import queries as action_item_queries
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.language import Finding
 from app.postmortems.models import Postmortem

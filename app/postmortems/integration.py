@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.config import Settings
+from app.errors import PolicyRefused
 from app.incidents import hooks
 from app.incidents.enums import Severity
 from app.incidents.lifecycle import IncidentStatus
 from app.postmortems import language
-from app.postmortems.common import PolicyRefused
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.models import Postmortem
 from app.postmortems.service import default_template, open_postmortem

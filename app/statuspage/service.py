@@ -8,6 +8,7 @@ from typing import Any
 
 from app import clock
 from app.catalog import service as catalog
+from app.commands import locked_row, provided
 from app.errors import NotFound, ValidationFailed
 from app.events import Outbox
 from app.identity.policy import Action, Principal, require
@@ -21,8 +22,8 @@ from app.statuspage.cache import public_change
 from app.statuspage.enums import UNRESOLVED_STATUSES, Audience, ComponentStatus, Impact, PublicStatus
 from app.statuspage.models import Component, ComponentGroup, ComponentStatusChange, PublicIncident, StatusUpdate
 from app.text import TITLE_MAX, multi_line, single_line
+from app.unset import UNSET, OrUnset
 
-UNSET: Any = object()
 _NAME_MAX = 100
 _DESCRIPTION_MAX = 5_000
 _POSITION_LIMIT = 1_000_000
@@ -67,21 +68,19 @@ async def update_group(
     *,
     actor: Principal,
     group_id: int,
-    name: str | None = UNSET,
-    description: str | None = UNSET,
-    position: int | None = UNSET,
+    name: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    position: OrUnset[int | None] = UNSET,
 ) -> ComponentGroup:
     """Rename, describe or move a group; omitted fields stay."""
     require(actor, Action.ADMIN)
     async with public_change() as change:
-        group = await ComponentGroup.filter(id=group_id).using_db(change.outbox.connection).select_for_update().first()
-        if group is None:
-            raise NotFound("Component group not found", field="groupId")
+        group = await locked_row(change.outbox, ComponentGroup, group_id, what="Component group", field="groupId")
         if name is not UNSET:
             group.name = single_line(name or "", field="name", max_length=_NAME_MAX)
         if description is not UNSET:
             group.description = multi_line(description or "", field="description", max_length=_DESCRIPTION_MAX)
-        if position is not UNSET and position is not None:
+        if provided(position):
             group.position = _position(position)
         group.updated_at = clock.now()
         await group.save(using_db=change.outbox.connection)
@@ -155,11 +154,11 @@ async def update_component(
     *,
     actor: Principal,
     component_id: int,
-    name: str | None = UNSET,
-    description: str | None = UNSET,
-    group_id: int | None = UNSET,
-    position: int | None = UNSET,
-    service_id: int | None = UNSET,
+    name: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    group_id: OrUnset[int | None] = UNSET,
+    position: OrUnset[int | None] = UNSET,
+    service_id: OrUnset[int | None] = UNSET,
 ) -> Component:
     """Edit a component's name, description, group, position or service; omitted fields stay."""
     require(actor, Action.ADMIN)
@@ -175,7 +174,7 @@ async def update_component(
             component.description = multi_line(description or "", field="description", max_length=_DESCRIPTION_MAX)
         if group_id is not UNSET:
             component.group_id = group_id
-        if position is not UNSET and position is not None:
+        if provided(position):
             component.position = _position(position)
         if service_id is not UNSET:
             component.service_id = service_id
@@ -192,11 +191,8 @@ async def delete_component(*, actor: Principal, component_id: int) -> None:
             raise NotFound("Component not found", field="componentId")
 
 
-async def _locked_component(outbox: Outbox, component_id: int, field: str = "componentId") -> Component:
-    component = await Component.filter(id=component_id).using_db(outbox.connection).select_for_update().first()
-    if component is None:
-        raise NotFound("Component not found", field=field)
-    return component
+async def _locked_component(outbox: Outbox, component_id: int) -> Component:
+    return await locked_row(outbox, Component, component_id, what="Component", field="componentId")
 
 
 async def set_component_status(*, actor: Principal, component_id: int, status: ComponentStatus) -> Component:
