@@ -15,11 +15,10 @@ from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import hooks, store, timeline
-from app.incidents.enums import IncidentRole, Severity, TimelineKind
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
-    IncidentStatus,
     TransitionRefused,
     plan_transition,
 )

@@ -12,8 +12,7 @@ from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
 from app.identity.policy import Principal
 from app.ids import parse_pk
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 
 # What the incident feed reports for each kind of timeline event (None: not a feed event).

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from app.config import Settings
 from app.errors import PolicyRefused
 from app.incidents import hooks
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.postmortems import language
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.models import Postmortem

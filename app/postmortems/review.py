@@ -15,8 +15,8 @@ from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import store, timeline
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus, is_open
+from app.incidents.enums import IncidentStatus, TimelineKind
+from app.incidents.lifecycle import is_open
 from app.incidents.models import Incident
 from app.postmortems import lifecycle
 from app.postmortems.common import (

@@ -17,8 +17,7 @@ from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import store, timeline
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import content
 from app.postmortems.common import (

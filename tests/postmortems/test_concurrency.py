@@ -7,8 +7,8 @@ import asyncio
 
 from app.errors import DomainError, ErrorCode
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import service
 from app.postmortems.action_items import service as action_items

@@ -9,7 +9,7 @@ from typing import Any
 
 from app import clock
 from app.ids import parse_pk
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus
 from app.incidents.models import TimelineEvent
 from app.postmortems import review, service
 from app.postmortems.action_items import service as action_items

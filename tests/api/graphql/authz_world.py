@@ -22,8 +22,7 @@ from app.identity.policy import Principal
 from app.ids import to_global_id
 from app.incidents import access
 from app.incidents import service as incidents
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import curation, review
 from app.postmortems import service as postmortems
