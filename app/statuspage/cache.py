@@ -22,7 +22,7 @@ from app.broker import GAP, Broker, Overflow, follow
 from app.events import Outbox, unit_of_work
 from app.statuspage import queries
 from app.statuspage.models import PageState
-from app.statuspage.views import PageConfig, Snapshot
+from app.statuspage.snapshot import PageConfig, Snapshot
 
 TOPIC = "statuspage"
 T = TypeVar("T")
