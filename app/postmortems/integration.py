@@ -51,7 +51,8 @@ async def closing_needs_published_postmortem(change: hooks.StatusChange) -> None
         return
     state = f"its postmortem is {PostmortemStatus(status[0]).value}" if status else "it has no postmortem"
     raise PostmortemRequired(
-        f"{incident.reference} is {Severity(incident.severity).value}: publish its postmortem before closing it ({state})",
+        f"{incident.reference} is {Severity(incident.severity).value}: "
+        f"publish its postmortem before closing it ({state})",
         field="status",
     )
 
