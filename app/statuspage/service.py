@@ -100,16 +100,16 @@ async def _record(
     *,
     previous: ComponentStatus | None,
     actor_id: int | None,
-    incident_id: int | None = None,
-    status_update_id: int | None = None,
+    update: StatusUpdate | None = None,
 ) -> None:
+    """A component's status history gains a change (with the status update that made it)."""
     await ComponentStatusChange.create(
         component_id=component.id,
         at=component.updated_at,
         from_status=previous,
         to_status=to,
-        incident_id=incident_id,
-        status_update_id=status_update_id,
+        incident_id=update.incident_id if update else None,
+        status_update_id=update.id if update else None,
         actor_id=actor_id,
         using_db=outbox.connection,
     )
@@ -237,9 +237,7 @@ async def post_status_update(
     if public_title is not None:
         public_title = single_line(public_title, field="publicTitle", max_length=TITLE_MAX)
     if audience is Audience.INTERNAL:
-        for given, name in ((wanted, "componentImpacts"), (public_title, "publicTitle"), (impact, "impact")):
-            if given:
-                raise ValidationFailed(f"{name} is public: post it with a PUBLIC update", field=name)
+        _require_private_only(wanted=wanted, public_title=public_title, impact=impact)
     if not await incident_queries.get_visible(actor, [incident_id]):
         raise NotFound("Incident not found", field="incidentId")
     async with public_change() as change:
@@ -274,17 +272,19 @@ async def post_status_update(
             using_db=outbox.connection,
         )
         for component, previous in published.touched:
-            await _record(
-                outbox,
-                component,
-                ComponentStatus(component.status),
-                previous=previous,
-                actor_id=actor.user_id,
-                incident_id=incident.id,
-                status_update_id=update.id,
-            )
+            status = ComponentStatus(component.status)
+            await _record(outbox, component, status, previous=previous, actor_id=actor.user_id, update=update)
         await save(outbox, incident, [])
     return update
+
+
+def _require_private_only(
+    *, wanted: dict[int, ComponentStatus], public_title: str | None, impact: Impact | None
+) -> None:
+    """An INTERNAL update carries nothing meant for the public."""
+    for given, field in ((wanted, "componentImpacts"), (public_title, "publicTitle"), (impact, "impact")):
+        if given:
+            raise ValidationFailed(f"{field} is public: post it with a PUBLIC update", field=field)
 
 
 async def set_public_title(*, actor: Principal, incident_id: int, public_title: str) -> PublicIncident:
