@@ -10,7 +10,7 @@ from app import clock
 from app.catalog import service as catalog
 from app.commands import Changes, check_version, provided
 from app.errors import InvalidTransition, NotFound, ValidationFailed
-from app.events import Outbox, access_changed, unit_of_work
+from app.events import AccessChanged, Outbox, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
@@ -171,7 +171,7 @@ async def update_incident(
             await _change_services(outbox, incident.id, service_ids, changes)
         if provided(private) and changes.assign(incident, "private", private) and private:
             await store.ensure_member(outbox, incident.id, actor.user_id)
-            access_changed(outbox, incident.id, None)
+            outbox.add(AccessChanged(incident.id, None))
         if changes:
             await _record_edit(outbox, incident, changes, actor)
     return incident
@@ -263,7 +263,7 @@ async def assign_role(*, actor: Principal, incident_id: int, role: IncidentRole,
         )
         await _save(outbox, incident, [])
         if previous_id is not None:
-            access_changed(outbox, incident.id, previous_id)
+            outbox.add(AccessChanged(incident.id, previous_id))
     return incident
 
 
@@ -285,7 +285,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
             data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
         )
         await _save(outbox, incident, [])
-        access_changed(outbox, incident.id, existing.user_id)
+        outbox.add(AccessChanged(incident.id, existing.user_id))
     return incident
 
 

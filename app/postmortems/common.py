@@ -4,6 +4,7 @@ event co-authors receive."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from app import clock, commands
 from app.commands import Changes, locked_row
@@ -129,25 +130,56 @@ async def commit_changes(outbox: Outbox, postmortem: Postmortem, changes: Revisi
     announce(outbox, postmortem, actor_id=actor_id, sections=changes.names)
 
 
-def announce(
-    outbox: Outbox,
-    postmortem: Postmortem,
-    *,
-    actor_id: int | None,
-    sections: Sequence[str] = (),
-    kind: str = "postmortem",
-) -> None:
-    outbox.add(
-        postmortem_topic(postmortem.id),
-        {
-            "type": kind,
-            "postmortemId": postmortem.id,
-            "version": postmortem.version,
-            "status": PostmortemStatus(postmortem.status).value,
-            "actorId": actor_id,
-            "sections": list(sections),
-        },
-    )
+@dataclass(frozen=True)
+class PostmortemChanged:
+    """A postmortem changed (its `sections`, or its status): co-authors' live views follow."""
+
+    postmortem_id: int
+    version: int
+    status: PostmortemStatus
+    actor_id: int | None
+    sections: tuple[str, ...] = ()
+
+    @property
+    def topic(self) -> str:
+        return postmortem_topic(self.postmortem_id)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "postmortem",
+            "postmortemId": self.postmortem_id,
+            "version": self.version,
+            "status": self.status.value,
+            "actorId": self.actor_id,
+            "sections": list(self.sections),
+        }
+
+
+@dataclass(frozen=True)
+class ActionItemChanged:
+    """An action item on a postmortem changed: its co-authors see it."""
+
+    postmortem_id: int
+    action_item_id: int
+    actor_id: int | None
+
+    @property
+    def topic(self) -> str:
+        return postmortem_topic(self.postmortem_id)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "actionItem",
+            "postmortemId": self.postmortem_id,
+            "actionItemId": self.action_item_id,
+            "actorId": self.actor_id,
+            "sections": ["actionItems"],
+        }
+
+
+def announce(outbox: Outbox, postmortem: Postmortem, *, actor_id: int | None, sections: Sequence[str] = ()) -> None:
+    status = PostmortemStatus(postmortem.status)
+    outbox.add(PostmortemChanged(postmortem.id, postmortem.version, status, actor_id, tuple(sections)))
 
 
 def user_gids(user_ids: Sequence[int]) -> list[str]:

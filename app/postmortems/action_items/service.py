@@ -16,7 +16,7 @@ from app.ids import to_global_id
 from app.incidents import store, timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.models import Incident
-from app.postmortems.common import check_can_see, postmortem_topic, visible_incident, visible_postmortem_incident
+from app.postmortems.common import ActionItemChanged, check_can_see, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
 from app.postmortems.links import check_link
@@ -50,16 +50,7 @@ async def _postmortem_of(incident_id: int, postmortem_id: int | None) -> int | N
 def _announce(outbox: Outbox, item: ActionItem, *, actor_id: int | None, postmortem_ids: set[int | None]) -> None:
     """Co-authors of the postmortems the item is (or was) on see the change."""
     for postmortem_id in sorted(pid for pid in postmortem_ids if pid is not None):
-        outbox.add(
-            postmortem_topic(postmortem_id),
-            {
-                "type": "actionItem",
-                "postmortemId": postmortem_id,
-                "actionItemId": item.id,
-                "actorId": actor_id,
-                "sections": ["actionItems"],
-            },
-        )
+        outbox.add(ActionItemChanged(postmortem_id, item.id, actor_id))
 
 
 async def create_action_item(
