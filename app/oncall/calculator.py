@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import attrgetter
+from typing import NamedTuple
 
+from app.oncall.layering import CompiledLayer
 from app.oncall.schedule import (
     Gap,
-    Layer,
     LayerId,
     OverrideId,
-    RestrictionKind,
     Schedule,
     Shift,
     ShiftSource,
@@ -31,24 +31,15 @@ from app.oncall.schedule import (
 from app.oncall.wallclock import (
     NEVER_AFTER,
     NEVER_BEFORE,
-    US_PER_DAY,
-    US_PER_HOUR,
-    US_PER_MINUTE,
-    US_PER_WEEK,
-    WALL_MAX,
-    WALL_MIN,
-    Zone,
-    wall_of,
-    weekday_of,
     zone,
 )
 
 DEFAULT_HORIZON = timedelta(days=90)
+_CREATED = attrgetter("created_at", "id")
 _ONE_US = timedelta(microseconds=1)
 
 # (start, end, user, source, layer id, override id): the painter's unit, ordered by start.
 _Piece = tuple[datetime, datetime, UserId, ShiftSource, LayerId | None, OverrideId | None]
-_WallPiece = tuple[int, int, UserId]
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -57,52 +48,8 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-class _Week:
-    """A layer's restrictions as merged windows of one week of wall time, offsets from Monday
-    00:00 of week 0, laid over weeks -1, 0 and 1 so that any offset in week 0 finds the window
-    holding it, or the windows either side of its gap."""
-
-    __slots__ = ("starts", "ends", "canonical")
-
-    def __init__(self, layer: Layer) -> None:
-        raw: list[tuple[int, int]] = []
-        for restriction in layer.restrictions:
-            start = restriction.start_time.hour * US_PER_HOUR + restriction.start_time.minute * US_PER_MINUTE
-            length = int(restriction.duration / _ONE_US)
-            if restriction.kind is RestrictionKind.DAILY:
-                days: tuple[int, ...] = tuple(range(7))
-            else:
-                days = (restriction.weekday.number,) if restriction.weekday is not None else ()
-            raw.extend((day * US_PER_DAY + start, day * US_PER_DAY + start + length) for day in days)
-        raw.sort()
-        self.canonical = raw  # the windows that start in week 0
-        merged = _merge_walls((s + week * US_PER_WEEK, e + week * US_PER_WEEK) for week in (-1, 0, 1) for s, e in raw)
-        self.starts = [s for s, _ in merged]
-        self.ends = [e for _, e in merged]
-
-    def piece(self, wall: int) -> tuple[bool, int, int]:
-        """Whether a window holds `wall`, and the window (or the gap) around it."""
-        monday = (wall // US_PER_DAY - weekday_of(wall)) * US_PER_DAY
-        offset = wall - monday
-        i = bisect_right(self.starts, offset) - 1
-        if i >= 0 and self.ends[i] > offset:
-            return True, monday + self.starts[i], monday + self.ends[i]
-        low = monday + self.ends[i] if i >= 0 else WALL_MIN
-        high = monday + self.starts[i + 1] if i + 1 < len(self.starts) else WALL_MAX
-        return False, low, high
-
-    def windows(self, low: int, high: int) -> list[tuple[int, int]]:
-        """The merged windows meeting the wall interval [low, high)."""
-        monday = (low // US_PER_DAY - weekday_of(low)) * US_PER_DAY - US_PER_WEEK
-        found: list[tuple[int, int]] = []
-        while monday < high:
-            found.extend((monday + s, monday + e) for s, e in self.canonical)
-            monday += US_PER_WEEK
-        return [(s, e) for s, e in _merge_walls(found) if e > low and s < high]
-
-
-def _merge_walls(intervals: Iterator[tuple[int, int]] | list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
+def _merge_instants(intervals: Iterator[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
     for start, end in sorted(intervals):
         if merged and start <= merged[-1][1]:
             if end > merged[-1][1]:
@@ -112,130 +59,89 @@ def _merge_walls(intervals: Iterator[tuple[int, int]] | list[tuple[int, int]]) -
     return merged
 
 
-class _CompiledLayer:
-    __slots__ = ("id", "start", "length", "users", "active", "single", "week")
+class _State(NamedTuple):
+    """Who has an instant (user None: nobody), a piece of time around it over which that does not
+    change, and whether it surely changes just before `low` / at `high`."""
 
-    def __init__(self, layer: Layer, zone: Zone, inactive: Collection[UserId]) -> None:
-        self.id = layer.id
-        self.start = wall_of(_aware(layer.rotation.handoff_at, "handoff_at").astimezone(zone.tz))
-        self.length = max(layer.rotation.hours, 1) * US_PER_HOUR
-        self.users = layer.users
-        self.active = tuple(user not in inactive for user in layer.users)
-        distinct = set(layer.users)
-        self.single = layer.users[0] if len(distinct) == 1 else None
-        self.week = _Week(layer) if layer.restrictions else None
-
-    def piece(self, wall: int) -> tuple[UserId | None, int, int]:
-        """The layer's user at a wall value (None: no shift there), and a wall interval around it
-        over which that stays so."""
-        if wall < self.start or not self.users:
-            return None, WALL_MIN, self.start if self.users else WALL_MAX
-        if self.single is not None:
-            index, low, high = 0, self.start, WALL_MAX
-        else:
-            turn = (wall - self.start) // self.length
-            index = turn % len(self.users)
-            low = self.start + turn * self.length
-            high = low + self.length
-        if self.week is not None:
-            inside, window_low, window_high = self.week.piece(wall)
-            if not inside:
-                return None, max(window_low, self.start), window_high
-            low, high = max(low, window_low), min(high, window_high)
-        return (self.users[index] if self.active[index] else None), low, high
-
-    def turns(self, low: int, high: int) -> Iterator[_WallPiece]:
-        """The rotation's turns of active users meeting [low, high), before restrictions."""
-        low = max(low, self.start)
-        if low >= high or not self.users:
-            return
-        if self.single is not None:
-            if self.active[0]:
-                yield low, high, self.single
-            return
-        turn = (low - self.start) // self.length
-        begin = self.start + turn * self.length
-        count = len(self.users)
-        while begin < high:
-            index = turn % count
-            if self.active[index]:
-                yield max(begin, low), min(begin + self.length, high), self.users[index]
-            turn += 1
-            begin += self.length
-
-    def intervals(self, low: int, high: int) -> list[_WallPiece]:
-        """Wall intervals with their user over [low, high): turns cut to the restriction windows."""
-        turns = list(self.turns(low, high))
-        if self.week is None:
-            return turns
-        windows = self.week.windows(low, high)
-        out: list[_WallPiece] = []
-        j = 0
-        for start, end, user in turns:
-            while j < len(windows) and windows[j][1] <= start:
-                j += 1
-            k = j
-            while k < len(windows) and windows[k][0] < end:
-                cut_start, cut_end = max(start, windows[k][0]), min(end, windows[k][1])
-                if cut_start < cut_end:
-                    out.append((cut_start, cut_end, user))
-                k += 1
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class _State:
     user: UserId | None
     source: ShiftSource
     layer: LayerId | None
     override: OverrideId | None
     low: datetime
     high: datetime
-
-    @property
-    def key(self) -> tuple[UserId | None, ShiftSource, LayerId | None, OverrideId | None]:
-        return self.user, self.source, self.layer, self.override
+    low_sure: bool
+    high_sure: bool
 
 
 class Calculator:
     """A schedule prepared for repeated questions (the service may keep one per schedule version
     and set of inactive users). The module functions build one per call."""
 
-    __slots__ = ("zone", "layers", "overrides")
+    __slots__ = ("zone", "layers", "overrides", "override_starts", "override_ends")
 
     def __init__(self, schedule: Schedule, inactive_users: Collection[UserId] = frozenset()) -> None:
         self.zone = zone(schedule.time_zone)
         inactive = frozenset(inactive_users)
         ordered = sorted(schedule.layers, key=lambda layer: (layer.position, layer.id), reverse=True)
-        self.layers = [_CompiledLayer(layer, self.zone, inactive) for layer in ordered]
+        self.layers = [CompiledLayer(layer, self.zone, inactive) for layer in ordered]
         # Later-created first; an inactive user's override, or an empty one, is as if absent.
-        overrides = sorted(schedule.overrides, key=lambda o: (_aware(o.created_at, "created_at"), o.id), reverse=True)
+        # (Aware datetimes compare as instants whatever their zone; shifts come out in UTC.)
+        for override in schedule.overrides:
+            if override.start.tzinfo is None or override.end.tzinfo is None or override.created_at.tzinfo is None:
+                raise ValueError(f"override {override.id} has a naive datetime")
         self.overrides = [
-            (_aware(o.start, "start"), _aware(o.end, "end"), o.user, o.id)
-            for o in overrides
-            if o.user not in inactive and o.end > o.start
+            (o.start, o.end, o.user, o.id)
+            for o in sorted(schedule.overrides, key=_CREATED, reverse=True)
+            if o.end > o.start and o.user not in inactive
         ]
+        # Where any override holds: an instant outside this union is a layer's (or nobody's).
+        union = _merge_instants((start, end) for start, end, _, _ in self.overrides)
+        self.override_starts = [start for start, _ in union]
+        self.override_ends = [end for _, end in union]
 
     # -- at one instant -------------------------------------------------------------------------
 
     def _state(self, at: datetime) -> _State:
-        """Who has `at`, and a piece of time around it over which that does not change."""
+        low, high, low_sure, high_sure = NEVER_BEFORE, NEVER_AFTER, False, False
+        starts = self.override_starts
+        if starts:
+            # Next to an override, the answer surely changes where it begins or ends.
+            i = bisect_right(starts, at) - 1
+            if i >= 0:
+                low, low_sure = self.override_ends[i], True
+                if low > at:
+                    return self._override_state(at)
+            if i + 1 < len(starts):
+                high, high_sure = starts[i + 1], True
+        wall = self.zone.key(at)
+        for layer in self.layers:
+            piece = layer.at(wall)
+            if piece.low > low:
+                low, low_sure = piece.low, piece.low_sure
+            elif piece.low == low:
+                low_sure = low_sure or piece.low_sure
+            if piece.high < high:
+                high, high_sure = piece.high, piece.high_sure
+            elif piece.high == high:
+                high_sure = high_sure or piece.high_sure
+            if piece.user is not None:
+                return _State(piece.user, ShiftSource.LAYER, layer.id, None, low, high, low_sure, high_sure)
+        return _State(None, ShiftSource.LAYER, None, None, low, high, False, False)
+
+    def _override_state(self, at: datetime) -> _State:
+        """`at` lies in some override: the later-created one holding it wins, from its start or the
+        end of a later-created one, to its end or the start of a later-created one."""
         low, high = NEVER_BEFORE, NEVER_AFTER
         for start, end, user, override_id in self.overrides:
             if start <= at < end:
-                return _State(user, ShiftSource.OVERRIDE, None, override_id, max(low, start), min(high, end))
+                return _State(
+                    user, ShiftSource.OVERRIDE, None, override_id, max(low, start), min(high, end), True, True
+                )
             if end <= at:
                 low = max(low, end)
             else:
                 high = min(high, start)
-        wall = self.zone.key(at)
-        for layer in self.layers:
-            holder, wall_low, wall_high = layer.piece(wall)
-            low = max(low, self.zone.resolve(wall_low))
-            high = min(high, self.zone.resolve(wall_high))
-            if holder is not None:
-                return _State(holder, ShiftSource.LAYER, layer.id, None, low, high)
-        return _State(None, ShiftSource.LAYER, None, None, low, high)
+        raise AssertionError("an instant in the overrides' union is in one of them")
 
     def on_call(self, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> Shift | None:
         """The shift that holds `at`, as `shifts(at - horizon, at + horizon)` would give it."""
@@ -243,19 +149,22 @@ class Calculator:
         state = self._state(at)
         if state.user is None:
             return None
+        key = state[:4]
         first, last = at - horizon, at + horizon
-        start, end = state.low, state.high
-        while end < last:
+        start, end, sure = state.low, state.high, state.high_sure
+        while end < last and not sure:
             following = self._state(end)
-            if following.key != state.key:
+            if following[:4] != key:
                 break
-            end = following.high
-        while start > first:
+            end, sure = following.high, following.high_sure
+        sure = state.low_sure
+        while start > first and not sure:
             preceding = self._state(start - _ONE_US)
-            if preceding.key != state.key:
+            if preceding[:4] != key:
                 break
-            start = preceding.low
-        return Shift(state.user, max(start, first), min(end, last), state.source, state.layer, state.override)
+            start, sure = preceding.low, preceding.low_sure
+        start, end = max(start, first).astimezone(UTC), min(end, last).astimezone(UTC)
+        return Shift(state.user, start, end, state.source, state.layer, state.override)
 
     # -- over a window --------------------------------------------------------------------------
 
@@ -322,9 +231,9 @@ def _merged(pieces: list[_Piece]) -> list[Shift]:
             and last.end == start
             and (last.user, last.source, last.layer, last.override) == (user, source, layer, override)
         ):
-            shifts[-1] = Shift(user, last.start, end, source, layer, override)
+            shifts[-1] = Shift(user, last.start, end.astimezone(UTC), source, layer, override)
         else:
-            shifts.append(Shift(user, start, end, source, layer, override))
+            shifts.append(Shift(user, start.astimezone(UTC), end.astimezone(UTC), source, layer, override))
     return shifts
 
 

@@ -39,10 +39,15 @@ _EPOCH = datetime(1, 1, 1)
 _ONE_US = timedelta(microseconds=1)
 
 
+# Names a tz directory may hold that are no zone to schedule in: this machine's own setting, and
+# tzdata's placeholder for "not set".
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+
+
 @lru_cache(maxsize=1)
 def known_zones() -> frozenset[str]:
-    """Every IANA zone name this machine's tz database (or the tzdata package) knows."""
-    return frozenset(available_timezones())
+    """Every IANA zone name the tz database (the tzdata package, or the system's) knows."""
+    return frozenset(available_timezones()) - _NOT_ZONES
 
 
 def is_known_zone(name: str) -> bool:
