@@ -162,5 +162,21 @@ def test_an_hourly_rotation_loses_the_turn_the_spring_gap_swallows() -> None:
         (2, utc(2026, 3, 29, 0), utc(2026, 3, 29, 2)),  # 01:00 CET, and again 03:00 CEST: merged
         (1, utc(2026, 3, 29, 2), utc(2026, 3, 29, 3)),
     ]
-    shift = on_call(two, utc(2026, 3, 29, 1, 30))
-    assert shift is not None and (shift.user, shift.start, shift.end) == (2, utc(2026, 3, 29, 0), utc(2026, 3, 29, 2))
+    for at in (utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30)):
+        shift = on_call(two, at)
+        assert shift is not None and (shift.user, shift.start, shift.end) == (
+            2,
+            utc(2026, 3, 29, 0),
+            utc(2026, 3, 29, 2),
+        )
+
+
+def test_two_windows_whose_gap_the_spring_change_swallows_make_one_shift() -> None:
+    windows = [daily(clock(1), clock(2, 15)), daily(clock(2, 45), clock(5))]
+    item = schedule(BERLIN, [layer(local(BERLIN, 2026, 3, 1, 12), [5], restrictions=windows)])
+    merged = (5, utc(2026, 3, 29, 0), utc(2026, 3, 29, 3))  # 01:00 CET to 05:00 CEST
+    assert spans(shifts(item, utc(2026, 3, 28, 22), utc(2026, 3, 29, 6))) == [merged]
+    for at in (utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 2)):
+        assert spans([on_call(item, at)]) == [merged]  # type: ignore[list-item]
+    # A day earlier the gap is real: two shifts.
+    assert len(shifts(item, utc(2026, 3, 27, 22), utc(2026, 3, 28, 6))) == 2
