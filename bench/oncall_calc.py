@@ -80,7 +80,10 @@ def timed(run: object, rounds: int) -> list[float]:
 def report(label: str, samples: list[float]) -> None:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label:<58} median {statistics.median(samples):7.2f} ms   p99 {p99:7.2f} ms   max {ordered[-1]:7.2f} ms")
+    print(
+        f"{label:<58} min {ordered[0]:6.2f} ms   median {statistics.median(samples):6.2f} ms"
+        f"   p99 {p99:6.2f} ms   max {ordered[-1]:6.2f} ms"
+    )
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ two to agreement.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from operator import attrgetter
 from typing import NamedTuple
@@ -48,15 +48,19 @@ def _aware(value: datetime, name: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _merge_instants(intervals: Iterator[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
+def _union(spans: list[tuple[datetime, datetime]]) -> tuple[list[datetime], list[datetime]]:
+    """The starts and ends of the sorted union of intervals (touching ones join)."""
+    starts: list[datetime] = []
+    ends: list[datetime] = []
+    spans.sort()
+    for start, end in spans:
+        if ends and start <= ends[-1]:
+            if end > ends[-1]:
+                ends[-1] = end
         else:
-            merged.append((start, end))
-    return merged
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
 
 
 class _State(NamedTuple):
@@ -95,9 +99,7 @@ class Calculator:
             if o.end > o.start and o.user not in inactive
         ]
         # Where any override holds: an instant outside this union is a layer's (or nobody's).
-        union = _merge_instants((start, end) for start, end, _, _ in self.overrides)
-        self.override_starts = [start for start, _ in union]
-        self.override_ends = [end for _, end in union]
+        self.override_starts, self.override_ends = _union([(o[0], o[1]) for o in self.overrides])
 
     # -- at one instant -------------------------------------------------------------------------
 
@@ -143,6 +145,24 @@ class Calculator:
                 high = min(high, start)
         raise AssertionError("an instant in the overrides' union is in one of them")
 
+    def _may_hold(self, at: datetime, state: _State) -> bool:
+        """A quick look whether `state`'s holder may still hold `at`: False means surely not."""
+        starts = self.override_starts
+        if starts:
+            i = bisect_right(starts, at) - 1
+            if (i >= 0 and self.override_ends[i] > at) != (state.source is ShiftSource.OVERRIDE):
+                return False
+        if state.source is ShiftSource.OVERRIDE:
+            return True
+        wall = self.zone.key(at)
+        for layer in self.layers:
+            user = layer.user_at(wall)
+            if layer.id == state.layer:
+                return user == state.user
+            if user is not None:
+                return False
+        return False
+
     def on_call(self, at: datetime, horizon: timedelta = DEFAULT_HORIZON) -> Shift | None:
         """The shift that holds `at`, as `shifts(at - horizon, at + horizon)` would give it."""
         at = _aware(at, "at")
@@ -152,13 +172,13 @@ class Calculator:
         key = state[:4]
         first, last = at - horizon, at + horizon
         start, end, sure = state.low, state.high, state.high_sure
-        while end < last and not sure:
+        while end < last and not sure and self._may_hold(end, state):
             following = self._state(end)
             if following[:4] != key:
                 break
             end, sure = following.high, following.high_sure
         sure = state.low_sure
-        while start > first and not sure:
+        while start > first and not sure and self._may_hold(start - _ONE_US, state):
             preceding = self._state(start - _ONE_US)
             if preceding[:4] != key:
                 break

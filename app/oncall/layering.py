@@ -152,6 +152,15 @@ class CompiledLayer:
             )
         return LayerPiece(self.users[index], resolve(low), resolve(high), low_sure, high_sure)
 
+    def user_at(self, wall: int) -> UserId | None:
+        """Only the layer's user at the instant whose key is `wall` (None: no shift there)."""
+        if wall < self.start or not self.users:
+            return None
+        index = 0 if self.single is not None else (wall - self.start) // self.length % len(self.users)
+        if self.week is not None and not self.week.at(wall)[0]:
+            return None
+        return self.users[index] if self.is_active(index) else None
+
     def _handoff_before(self, turn: int, index: int) -> bool:
         if turn == 0:
             return True  # the layer's first handoff: no shift before it
