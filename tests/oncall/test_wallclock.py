@@ -11,8 +11,8 @@ from app.oncall.wallclock import naive_of, wall_of, weekday_of, zone
 from tests.oncall.support import resolve_ref, utc
 
 
-def wall(*args: int) -> int:
-    return wall_of(datetime(*args))  # type: ignore[misc]
+def wall(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> int:
+    return wall_of(datetime(year, month, day, hour, minute))
 
 
 @pytest.mark.parametrize(
@@ -39,10 +39,10 @@ def wall(*args: int) -> int:
     ],
 )
 def test_resolve_takes_the_first_instant_after_a_gap_and_the_first_occurrence_in_a_fold(
-    name: str, reading: tuple[int, ...], instant: datetime
+    name: str, reading: tuple[int, int, int, int, int], instant: datetime
 ) -> None:
     assert zone(name).resolve(wall(*reading)) == instant
-    assert resolve_ref(datetime(*reading), zone(name).tz) == instant  # type: ignore[misc]
+    assert resolve_ref(datetime(*reading), zone(name).tz) == instant
 
 
 def test_key_of_an_instant_is_its_reading_except_in_the_second_occurrence_of_a_fold() -> None:
