@@ -15,7 +15,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from app.oncall.layering import CompiledLayer
@@ -36,6 +36,7 @@ from app.oncall.wallclock import (
 
 DEFAULT_HORIZON = timedelta(days=90)
 _CREATED = attrgetter("created_at", "id")
+_START = itemgetter(0)
 _ONE_US = timedelta(microseconds=1)
 
 # (start, end, user, source, layer id, override id): the painter's unit, ordered by start.
@@ -104,6 +105,7 @@ class Calculator:
     # -- at one instant -------------------------------------------------------------------------
 
     def _state(self, at: datetime) -> _State:
+        """Who holds `at`: the overrides' union first, then the layers from the top down."""
         low, high, low_sure, high_sure = NEVER_BEFORE, NEVER_AFTER, False, False
         starts = self.override_starts
         if starts:
@@ -197,7 +199,7 @@ class Calculator:
         for o_start, o_end, user, override_id in self.overrides:
             if o_start < end and o_end > start:
                 piece = (max(o_start, start), min(o_end, end), user, ShiftSource.OVERRIDE, None, override_id)
-                covered = sorted(covered + _uncovered([piece], covered))
+                covered = sorted(covered + _uncovered([piece], covered), key=_START)
         wall_low, wall_high = self.zone.key(start), self.zone.key(end) + 1
         for layer in self.layers:
             pieces: list[_Piece] = []
@@ -206,7 +208,7 @@ class Calculator:
                 if s < e:
                     pieces.append((s, e, user, ShiftSource.LAYER, layer.id, None))
             if pieces:
-                covered = sorted(covered + _uncovered(pieces, covered))
+                covered = sorted(covered + _uncovered(pieces, covered), key=_START)
         return _merged(covered)
 
     def gaps(self, start: datetime, end: datetime) -> list[Gap]:
