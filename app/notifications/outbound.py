@@ -63,6 +63,7 @@ _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 _UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 _HOST_NAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*$")
+_IPV4_SHORTHAND = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
 _BAD_URL_CHARACTERS = re.compile(r"[\x00-\x20\x7f-\x9f\"'<>\\^`{|}]")
 
 
@@ -74,11 +75,19 @@ class OutboundRefused(ValidationFailed):
 
 
 def ip_literal(host: str) -> IPAddress | None:
-    """`host` as an IP address when it is one (brackets and an IPv6 zone allowed), else None."""
+    """`host` as an IP address when it is one (brackets and an IPv6 zone allowed), else None.
+
+    The shorthand IPv4 forms the C library also accepts (`2130706433`, `127.1`, `0x7f.0.0.1`,
+    octal parts) count as addresses too, so they are vetted without asking any resolver.
+    """
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        pass
+    if _IPV4_SHORTHAND.match(host):
+        with contextlib.suppress(OSError):
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+    return None
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
