@@ -3,6 +3,7 @@ package, including during a secret rotation; the receiver's answers mapped to ou
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -24,7 +25,7 @@ from app.notifications.channels.webhook import (
     secret_prefix,
 )
 from app.notifications.outbound import OutboundGuard
-from tests.notifications.servers import Recorded, Receiver, closed_port, serve
+from tests.notifications.servers import Receiver, Recorded, closed_port, serve
 
 PAGE = Message(
     MessageKind.PAGE,
@@ -162,7 +163,6 @@ async def test_unreachable_and_refused_destinations(sender: WebhookSender) -> No
 
 
 async def test_a_receiver_that_never_answers_is_transient() -> None:
-    import asyncio
 
     release = asyncio.Event()
 
