@@ -7,6 +7,7 @@ import ssl
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
@@ -140,7 +141,7 @@ def tls_pair() -> tuple[ssl.SSLContext, ssl.SSLContext]:
 async def test_starttls_with_credentials_and_a_wrong_password_never_echoed(tmp_path: Path) -> None:
     server_tls, client_tls = tls_pair()
     mailbox = Mailbox()
-    options = {
+    options: dict[str, Any] = {
         "tls_context": server_tls,
         "require_starttls": True,
         "auth_required": True,

@@ -77,7 +77,7 @@ async def test_a_signed_delivery_verifies_at_the_receiver(sender: WebhookSender)
     assert abs(int(request.headers["webhook-timestamp"]) - datetime.now(UTC).timestamp()) < 60
     [payload] = receiver.verified
     assert payload["type"] == "notification.page"
-    assert payload["data"] == {  # type: ignore[comparison-overlap]
+    assert payload["data"] == {
         "kind": "PAGE",
         "subject": "Checkout is down",
         "text": "503 everywhere",
