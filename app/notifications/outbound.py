@@ -22,15 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import ipaddress
 import re
 import socket
 import ssl
-import sys
-import threading
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpcore
@@ -40,6 +37,7 @@ from app.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.notifications.outbound_sockets import SocketScope
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -241,14 +239,15 @@ class OutboundGuard:
     @contextlib.contextmanager
     def sockets(self) -> Iterator[SocketScope]:
         """Within this scope (this context and threads started with a copy of it), every socket
-        connect or datagram to a refused address fails with `ConnectionRefusedError`."""
-        _install_audit_hook()
-        scope = SocketScope(self)
-        token = _SCOPE.set(scope)
-        try:
-            yield scope
-        finally:
-            _SCOPE.reset(token)
+        connect or datagram to a refused address fails with `ConnectionRefusedError`.
+
+        Keep the scope around the third-party call only (e.g. `asyncio.to_thread(notify)`): in the
+        current task, any other connection opened meanwhile (a new database connection) is vetted too.
+        """
+        from app.notifications.outbound_sockets import scope
+
+        with scope(self) as active:
+            yield active
 
 
 async def check_url(url: str, field: str, *, guard: OutboundGuard | None = None, resolve: bool = True) -> str:
@@ -341,67 +340,3 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=_GuardedBackend(guard),
         )
-
-
-# --- sockets opened by other libraries: a PEP 578 audit hook, active only inside `sockets()` ---
-
-
-@dataclass
-class SocketScope:
-    """The refusals made while the scope was active (their reasons, for the caller's answer)."""
-
-    guard: OutboundGuard
-    refusals: list[str] = field(default_factory=list)
-    _allowed_by_name: set[IPAddress] | None = None
-
-    def check(self, sock: Any, address: Any) -> None:
-        family = getattr(sock, "family", None)
-        if family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
-            self._refuse("a non-IP socket is not an outbound destination")
-        host = str(address[0])
-        ip = ip_literal(host)
-        if ip is None:
-            self._refuse(f"connecting to {host} by name is not vetted")
-            return
-        reason = self.guard.refusal(None, ip)
-        if reason is not None and ip not in self._addresses_of_allowed_names():
-            self._refuse(
-                f"{ip} is a {reason} address: outbound requests to it are refused (unless {ALLOW_VARIABLE} lists it)"
-            )
-
-    def _addresses_of_allowed_names(self) -> set[IPAddress]:
-        """The addresses of the allow list's host names (a socket only sees addresses), looked up once."""
-        if self._allowed_by_name is None:
-            found: set[IPAddress] = set()
-            for name in self.guard.allow.hosts:
-                with contextlib.suppress(OSError, UnicodeError):
-                    found.update(ipaddress.ip_address(i[4][0]) for i in socket.getaddrinfo(name, None))
-            self._allowed_by_name = {ip for ip in found if ip not in METADATA_ADDRESSES}
-        return self._allowed_by_name
-
-    def _refuse(self, reason: str) -> None:
-        self.refusals.append(reason)
-        raise ConnectionRefusedError(reason)
-
-
-_SCOPE: contextvars.ContextVar[SocketScope | None] = contextvars.ContextVar("outbound_socket_scope", default=None)
-_SOCKET_EVENTS = frozenset({"socket.connect", "socket.sendto", "socket.sendmsg"})
-_hook_lock = threading.Lock()
-_hook_installed = False
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    if event not in _SOCKET_EVENTS:
-        return
-    scope = _SCOPE.get()
-    if scope is not None and len(args) >= 2 and args[1] is not None:
-        scope.check(args[0], args[1])
-
-
-def _install_audit_hook() -> None:
-    """Add the hook once per process (audit hooks cannot be removed; outside a scope it does nothing)."""
-    global _hook_installed
-    with _hook_lock:
-        if not _hook_installed:
-            sys.addaudithook(_audit)
-            _hook_installed = True

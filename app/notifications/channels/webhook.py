@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import secrets as random
+import ssl
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -154,7 +155,7 @@ class WebhookSender:
         *,
         timeout: float = 10.0,
         max_connections: int = 100,
-        verify: Any = True,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self._client = guard.client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
