@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import limits
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     status_page_max_age: int = Field(default=30, ge=0, le=3600)
     postmortem_required_severities: Annotated[tuple[str, ...], NoDecode] = ("SEV1", "SEV2")
     blameless_patterns: Path | None = None
+    smtp_url: SecretStr | None = None
+    smtp_from: str = "Firebreak <firebreak@localhost>"
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    outbound_allow: Annotated[tuple[str, ...], NoDecode] = ()
 
     @field_validator("database_url", "redis_url", "public_url", "status_page_logo_url", mode="before")
     @classmethod
@@ -143,6 +149,60 @@ class Settings(BaseSettings):
             from app.postmortems.language import load
 
             load(value)  # a LanguageRulesError (a ValueError) names the entry at fault
+        return value
+
+    @field_validator("smtp_url", "slack_bot_token", "slack_signing_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _check_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from app.notifications.channels.smtp import parse_smtp_url
+
+            parse_smtp_url(value.get_secret_value())  # its ValueError never repeats the password
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _check_smtp_from(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        value = value.strip()
+        _, address = parseaddr(value)
+        if not address or "@" not in address or any(c in value for c in "\r\n"):
+            raise ValueError("must be an address such as Firebreak <firebreak@example.com>")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _check_slack_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip().startswith("xox"):
+            raise ValueError("must be a Slack bot token (xoxb-…)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_slack_api_url(cls, value: str) -> str:
+        value = value.strip() or "https://slack.com/api/"
+        if not value.startswith(("https://", "http://")) or any(c in value for c in " \"'<>"):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("outbound_allow", mode="before")
+    @classmethod
+    def _split_outbound_allow(cls, value: object) -> object:
+        from app.notifications.outbound import parse_allow_entry
+
+        if isinstance(value, str):
+            value = tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, (tuple, list)):
+            for entry in value:
+                parse_allow_entry(str(entry))  # a ValueError names the entry
         return value
 
     @field_validator("log_level", mode="before")

@@ -11,10 +11,9 @@ from app.identity import service as identity
 from app.identity.models import Role, User
 from app.identity.policy import Principal
 from app.incidents import service as incidents
-from app.incidents.enums import IncidentRole, Severity
-from app.incidents.lifecycle import IncidentStatus
-from app.postmortems import action_items
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity
 from app.postmortems import service as postmortems
+from app.postmortems.action_items import service as action_items
 from app.postmortems.content import Factor, Why
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, FactorCategory, LinkProvider
 from app.postmortems.models import Postmortem

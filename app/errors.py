@@ -52,3 +52,9 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     code = ErrorCode.CONFLICT
+
+
+class PolicyRefused(DomainError):
+    """A rule of the organisation (not of the data) refuses the change."""
+
+    code = ErrorCode.POLICY

@@ -1,12 +1,24 @@
-"""Typed domain events, published to the broker only after their transaction commits."""
+"""Domain events, published to the broker only after their transaction commits.
+
+An event is a frozen dataclass that satisfies `Event`: its `topic` is the broker topic it goes
+to, and `payload()` the JSON object subscribers receive (the wire contract; its `type` names
+the kind of message). Each domain defines its events beside the code that emits them
+(`incidents.timeline.TimelineAppended`, `alerts.feed.AlertsChanged`, …); a command adds them to
+its unit of work's outbox, which publishes them once, and only once, the transaction commits:
+
+    async with unit_of_work() as outbox:
+        ...
+        outbox.add(AccessChanged(incident.id, user_id=None))
+
+Subscribers receive the payloads as JSON objects."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
@@ -25,25 +37,45 @@ def incident_topic(incident_id: int) -> str:
     return f"incident:{incident_id}"
 
 
+class Event(Protocol):
+    """Something that happened, for the subscribers of one broker topic."""
+
+    @property
+    def topic(self) -> str: ...
+
+    def payload(self) -> dict[str, object]: ...
+
+
+@dataclass(frozen=True)
+class AccessChanged:
+    """Who may see an incident changed: every process re-checks `user_id`'s live subscriptions
+    to it (None: everyone's)."""
+
+    incident_id: int
+    user_id: int | None
+
+    @property
+    def topic(self) -> str:
+        return ACCESS_TOPIC
+
+    def payload(self) -> dict[str, object]:
+        return {"type": "access", "incidentId": self.incident_id, "userId": self.user_id}
+
+
 @dataclass
 class Outbox:
     """Events gathered inside a transaction; sent once it has committed."""
 
     connection: BaseDBAsyncClient | None = None
-    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    committed: list[Callable[[], None]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    committed: list[Callable[[], object]] = field(default_factory=list)
 
-    def add(self, topic: str, payload: dict[str, Any]) -> None:
-        self.messages.append((topic, payload))
+    def add(self, event: Event) -> None:
+        self.events.append(event)
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
+    def after_commit(self, callback: Callable[[], object]) -> None:
         """Run `callback` in this process once the transaction has committed (before publishing)."""
         self.committed.append(callback)
-
-
-def access_changed(outbox: Outbox, incident_id: int, user_id: int | None) -> None:
-    """After commit, tell every process to re-check `user_id`'s (None: everyone's) access."""
-    outbox.add(ACCESS_TOPIC, {"type": "access", "incidentId": incident_id, "userId": user_id})
 
 
 @contextlib.asynccontextmanager
@@ -55,7 +87,7 @@ async def unit_of_work() -> AsyncIterator[Outbox]:
         yield outbox
     for callback in outbox.committed:
         callback()
-    await publish_all(outbox.messages)
+    await publish_all(outbox.events)
 
 
 @contextlib.asynccontextmanager
@@ -100,11 +132,11 @@ async def _exit(context: TransactionContext, error: BaseException | None) -> Non
             get_connections().reset(getattr(context, "token", None))
 
 
-async def publish_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
+async def publish_all(events: Sequence[Event]) -> None:
     broker = get_broker()
-    if broker is None or not messages:
+    if broker is None or not events:
         return
     try:
-        await broker.publish_many([(topic, orjson.dumps(payload)) for topic, payload in messages])
+        await broker.publish_many([(event.topic, orjson.dumps(event.payload())) for event in events])
     except Exception:  # the change is committed; subscribers backfill from the database
-        log.exception("publishing %d messages failed", len(messages))
+        log.exception("publishing %d messages failed", len(events))

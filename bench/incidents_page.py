@@ -24,8 +24,7 @@ async def seed(database_url: str, count: int) -> str:
     from app.config import load_settings
     from app.identity import service as identity
     from app.identity.models import Role
-    from app.incidents.enums import IncidentRole, Severity
-    from app.incidents.lifecycle import IncidentStatus
+    from app.incidents.enums import IncidentRole, IncidentStatus, Severity
     from app.incidents.models import Counter, Incident, IncidentService, RoleAssignment, TimelineEvent
 
     await db.init(load_settings(database_url=database_url))

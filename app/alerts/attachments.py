@@ -75,7 +75,8 @@ async def all_resolved(
             actor,
             incident,
             TimelineKind.ALERTS_RESOLVED,
-            f"{noun[0].upper()}{noun[1:]} of this incident resolved; it stays {incident.status.value} until someone changes it",
+            f"{noun[0].upper()}{noun[1:]} of this incident resolved; "
+            f"it stays {incident.status.value} until someone changes it",
             {"alertCount": count, "resolvedAt": now.isoformat()},
         )
     return done

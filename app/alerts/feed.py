@@ -29,15 +29,37 @@ KINDS = {
 _GAP_SLACK = timedelta(seconds=2)  # clocks of several server processes differ a little
 
 
+@dataclass(frozen=True)
+class AlertChange:
+    alert_id: int
+    service_id: int
+    kind: str  # a value of KINDS
+
+
+@dataclass(frozen=True)
+class AlertsChanged:
+    """What one command did to alerts, for the alert feed."""
+
+    items: tuple[AlertChange, ...]
+
+    @property
+    def topic(self) -> str:
+        return ALERT_FEED_TOPIC
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "alerts",
+            "items": [{"id": i.alert_id, "serviceId": i.service_id, "kind": i.kind} for i in self.items],
+        }
+
+
 def publish(outbox: Outbox, changes: Sequence[tuple[Alert, str]]) -> None:
     """Announce, after commit, what a command did to alerts (`created`, `updated`, …)."""
-    items = [
-        {"id": alert.id, "serviceId": alert.service_id, "kind": KINDS[result]}
-        for alert, result in changes
-        if result in KINDS
-    ]
+    items = tuple(
+        AlertChange(alert.id, alert.service_id, KINDS[result]) for alert, result in changes if result in KINDS
+    )
     if items:
-        outbox.add(ALERT_FEED_TOPIC, {"type": "alerts", "items": items})
+        outbox.add(AlertsChanged(items))
 
 
 @dataclass(frozen=True)

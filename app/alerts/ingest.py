@@ -19,7 +19,7 @@ from app.alerts import feed, rules
 from app.alerts.attachments import alert_entry, all_resolved
 from app.alerts.enums import AlertSource, AlertStatus
 from app.alerts.locking import lock_incidents, locked_rules_row, remember_group, rules_of
-from app.alerts.models import Alert, Integration
+from app.alerts.models import Alert, AlertRules, Integration
 from app.alerts.queries import open_by_keys, resolved_episodes
 from app.alerts.rules import Routing, Rules
 from app.alerts.signals import Delivery, Signal
@@ -94,14 +94,9 @@ async def ingest(
         for signal in [*plan.ignored, *stale]:
             outcome.results[signal.dedup_key] = "ignored"
 
-        last, last_at = rules_row.group_incident_id, rules_row.group_attached_at
-        if not fresh or last_at is None or last_at < now - service_rules.grouping_window:
-            last = None  # nothing to route, or the window has passed
         resolving = {alert.incident_id for alert, _ in plan.resolved if alert.incident_id}
-        locked = await lock_incidents(outbox, [last] if last else [], resolving)
-        target = None
-        if last is not None and last_at is not None and locked[last].status in OPEN_STATUSES:  # still open
-            target = rules.GroupTarget(last, locked[last].reference, last_at)
+        grouping = service_rules.grouping_window if fresh else None  # None: nothing to route
+        locked, target = await _lock_incidents(outbox, rules_row, grouping, resolving, now)
         routing = rules.route([s.severity for s in fresh], service_rules, target)
         service_name = await _service_name(conn, service_id) if (routing.target or routing.declare) else ""
         incident = await _incident_for(
@@ -114,21 +109,38 @@ async def ingest(
             await _attach(outbox, actor, incident, created, fresh, routing, service_rules, service_name, now)
             await remember_group(conn, rules_row, incident.id, now)
             outcome.incident_ids.add(incident.id)
-        resolved_alerts = [alert for alert, _ in plan.resolved]
         await all_resolved(outbox, actor, locked, resolving, now)
-
-        for alert in created:
-            _record(outcome, alert, "created")
-        for alert, _ in [*plan.repeated, *plan.changed]:
-            _record(outcome, alert, "updated")
-        for alert, _ in plan.acknowledged:
-            _record(outcome, alert, "acknowledged")
-        for alert in resolved_alerts:
-            _record(outcome, alert, "resolved")
+        _record_all(outcome, created, plan)
         feed.publish(outbox, [(alert, outcome.results[key]) for key, alert in outcome.alerts.items()])
         if integration is not None:
             await _mark_delivery(conn, integration, now)
     return outcome
+
+
+async def _lock_incidents(
+    outbox: Outbox, rules_row: AlertRules, grouping: timedelta | None, resolving: set[int], now: datetime
+) -> tuple[dict[int, Incident], rules.GroupTarget | None]:
+    """Lock, in id order, the incidents a delivery may change: the service's group incident
+    while its grouping window is open, and those whose alerts it resolves. The group incident
+    is the target of new alerts if it is still open."""
+    last, last_at = rules_row.group_incident_id, rules_row.group_attached_at
+    if grouping is None or last_at is None or last_at < now - grouping:
+        last = None  # nothing to route, or the window has passed
+    locked = await lock_incidents(outbox, [last] if last else [], resolving)
+    if last is None or last_at is None or locked[last].status not in OPEN_STATUSES:
+        return locked, None
+    return locked, rules.GroupTarget(last, locked[last].reference, last_at)
+
+
+def _record_all(outcome: Outcome, created: Sequence[Alert], plan: rules.Plan[Alert]) -> None:
+    for alert in created:
+        _record(outcome, alert, "created")
+    for alert, _ in [*plan.repeated, *plan.changed]:
+        _record(outcome, alert, "updated")
+    for alert, _ in plan.acknowledged:
+        _record(outcome, alert, "acknowledged")
+    for alert, _ in plan.resolved:
+        _record(outcome, alert, "resolved")
 
 
 def _record(outcome: Outcome, alert: Alert, result: str) -> None:

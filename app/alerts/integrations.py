@@ -17,6 +17,7 @@ from app.alerts.locking import DECLARE_COLUMNS, locked_rules_row
 from app.alerts.models import AlertRules, Integration
 from app.alerts.rules import MAX_GROUPING_WINDOW_MINUTES
 from app.catalog import service as catalog
+from app.commands import locked_row
 from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.events import unit_of_work
 from app.identity.policy import Action, Principal, require
@@ -67,11 +68,7 @@ async def rotate_key(*, actor: Principal, integration_id: int, grace_period: tim
         raise ValidationFailed("gracePeriodMinutes must be between 0 and 10080 (a week)", field="gracePeriodMinutes")
     key = keys.new_key()
     async with unit_of_work() as outbox:
-        integration = (
-            await Integration.filter(id=integration_id).using_db(outbox.connection).select_for_update().first()
-        )
-        if integration is None:
-            raise NotFound("Integration not found", field="integrationId")
+        integration = await locked_row(outbox, Integration, integration_id, what="Integration", field="integrationId")
         if integration.revoked_at is not None:
             raise InvalidTransition("The integration is revoked; create a new one", field="integrationId")
         now = clock.now()

@@ -216,7 +216,8 @@ def attachment(
         window = rules.grouping_window_minutes
         return Attachment(
             AttachReason.GROUPED,
-            f"Grouped into {reference}: {service_name} had an alert attached {ago} min ago, within its {window} min grouping window",
+            f"Grouped into {reference}: {service_name} had an alert attached {ago} min ago, "
+            f"within its {window} min grouping window",
             {"window": {"minutes": window, "lastAttachedAt": routing.target.last_attached_at.isoformat()}},
         )
     declared = rules.incident_severity(signal.severity)

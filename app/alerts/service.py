@@ -16,6 +16,7 @@ from app.alerts.models import Alert
 from app.alerts.rules import SUMMARY_MAX
 from app.alerts.signals import Delivery, Signal
 from app.catalog import service as catalog
+from app.commands import locked_row
 from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
@@ -58,10 +59,7 @@ async def _service_of(actor: Principal, alert_id: int) -> int:
 
 
 async def _locked_alert(outbox: Outbox, alert_id: int) -> Alert:
-    alert = await Alert.filter(id=alert_id).using_db(outbox.connection).select_for_update().first()
-    if alert is None:
-        raise NotFound("Alert not found", field="alertId")
-    return alert
+    return await locked_row(outbox, Alert, alert_id, what="Alert", field="alertId")
 
 
 async def acknowledge(*, actor: Principal, alert_id: int) -> Alert:

@@ -29,7 +29,7 @@ from app.broker import create_broker, set_broker
 from app.config import Settings, get_settings
 from app.identity import token_cache
 from app.statuspage import cache as statuspage_cache
-from app.statuspage.views import PageConfig
+from app.statuspage.snapshot import PageConfig
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,7 @@ from app.events import unit_of_work
 from app.identity import tokens
 from app.identity.models import ApiToken, Role, User
 from app.identity.policy import Principal, RevokedToken, Unauthenticated
-from app.identity.token_cache import TOPIC as TOKENS_TOPIC
-from app.identity.token_cache import revoked_message, token_cache
+from app.identity.token_cache import TokenRevoked, token_cache
 from app.text import single_line
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -112,7 +111,7 @@ async def revoke_token(*, token_id: int) -> ApiToken:
             token.revoked_at = clock.now()
             await token.save(update_fields=["revoked_at"], using_db=outbox.connection)
         outbox.after_commit(lambda: token_cache.forget_token(token_id))
-        outbox.add(TOKENS_TOPIC, revoked_message(token_id))
+        outbox.add(TokenRevoked(token_id))
     return token
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import orjson
 
@@ -72,8 +73,18 @@ class TokenCache:
 token_cache = TokenCache()
 
 
-def revoked_message(token_id: int) -> dict[str, object]:
-    return {"type": "revoked", "tokenId": token_id}
+@dataclass(frozen=True)
+class TokenRevoked:
+    """A token was revoked: every process forgets it."""
+
+    token_id: int
+
+    @property
+    def topic(self) -> str:
+        return TOPIC
+
+    def payload(self) -> dict[str, object]:
+        return {"type": "revoked", "tokenId": self.token_id}
 
 
 async def watch(broker: Broker, cache: TokenCache = token_cache) -> None:

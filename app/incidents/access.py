@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app import clock
 from app.errors import Conflict, NotFound
-from app.events import access_changed, unit_of_work
+from app.events import AccessChanged, unit_of_work
 from app.identity.models import User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
@@ -59,5 +59,5 @@ async def remove_member(*, actor: Principal, incident_id: int, user_id: int) -> 
             data={"userId": to_global_id("User", user_id)},
         )
         await save(outbox, incident, [])
-        access_changed(outbox, incident.id, user_id)
+        outbox.add(AccessChanged(incident.id, user_id))
     return incident

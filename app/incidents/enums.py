@@ -5,6 +5,18 @@ from __future__ import annotations
 from enum import Enum
 
 
+class IncidentStatus(str, Enum):
+    TRIAGE = "TRIAGE"
+    INVESTIGATING = "INVESTIGATING"
+    IDENTIFIED = "IDENTIFIED"
+    MONITORING = "MONITORING"
+    RESOLVED = "RESOLVED"
+    POSTMORTEM = "POSTMORTEM"
+    CLOSED = "CLOSED"
+    DECLINED = "DECLINED"
+    MERGED = "MERGED"
+
+
 class Severity(str, Enum):
     SEV1 = "SEV1"
     SEV2 = "SEV2"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.events import Outbox
 from app.identity.policy import Principal
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus
 from app.incidents.models import Incident
 
 

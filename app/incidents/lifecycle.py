@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import Enum
 
-
-class IncidentStatus(str, Enum):
-    TRIAGE = "TRIAGE"
-    INVESTIGATING = "INVESTIGATING"
-    IDENTIFIED = "IDENTIFIED"
-    MONITORING = "MONITORING"
-    RESOLVED = "RESOLVED"
-    POSTMORTEM = "POSTMORTEM"
-    CLOSED = "CLOSED"
-    DECLINED = "DECLINED"
-    MERGED = "MERGED"
-
+from app.incidents.enums import IncidentStatus
 
 S = IncidentStatus
 
@@ -45,14 +33,6 @@ _MILESTONES: tuple[tuple[IncidentStatus, str], ...] = (
     (S.RESOLVED, "resolved_at"),
 )
 _RANK = {status: rank for rank, status in enumerate((*OPEN_STATUSES, S.RESOLVED, S.POSTMORTEM))}
-
-TIMESTAMP_FIELDS: tuple[str, ...] = (
-    "acknowledged_at",
-    "identified_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-)
 
 
 def allowed_targets(current: IncidentStatus) -> list[IncidentStatus]:

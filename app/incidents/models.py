@@ -5,8 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from app.incidents.enums import IncidentRole, Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity
 
 
 class Counter(Model):

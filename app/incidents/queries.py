@@ -14,8 +14,8 @@ from app import db
 from app.catalog.models import Service
 from app.identity.policy import Principal
 from app.ids import parse_int
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import OPEN_STATUSES, IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
+from app.incidents.lifecycle import OPEN_STATUSES
 from app.incidents.models import Incident, IncidentMember, IncidentService, RoleAssignment, TimelineEvent
 from app.pagination import Page, decode_cursor, encode_cursor, page_size
 from app.text import search_term

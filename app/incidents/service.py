@@ -5,21 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from app import clock
 from app.catalog import service as catalog
-from app.errors import InvalidTransition, NotFound, ValidationFailed, VersionConflict
-from app.events import Outbox, access_changed, unit_of_work
+from app.commands import Changes, check_version, provided
+from app.errors import InvalidTransition, NotFound, ValidationFailed
+from app.events import AccessChanged, Outbox, unit_of_work
 from app.identity.models import Role, User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import hooks, store, timeline
-from app.incidents.enums import IncidentRole, Severity, TimelineKind
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity, TimelineKind
 from app.incidents.lifecycle import (
     OPEN_STATUSES,
     TERMINAL_STATUSES,
-    IncidentStatus,
     TransitionRefused,
     plan_transition,
 )
@@ -27,17 +26,9 @@ from app.incidents.models import Incident, IncidentService, RoleAssignment, Time
 from app.incidents.store import locked as _locked
 from app.incidents.store import save as _save
 from app.text import TEXT_MAX, multi_line, single_line
+from app.unset import UNSET, OrUnset
 
-UNSET: Any = object()
 _MAX_BACKDATE = timedelta(days=365)
-
-
-def _check_version(incident: Incident, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != incident.version:
-        raise VersionConflict(
-            f"The incident is at version {incident.version}, not {expected_version}; reload and retry",
-            field="expectedVersion",
-        )
 
 
 async def declare_incident(
@@ -86,7 +77,7 @@ async def update_status(
         raise ValidationFailed("Use mergeIncident to merge an incident", field="status")
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
-        _check_version(incident, expected_version)
+        check_version(incident, expected_version, what="incident")
         previous = IncidentStatus(incident.status)
         change = hooks.StatusChange(outbox, incident, previous, status, actor)
         changes = await _transition(change)
@@ -134,7 +125,7 @@ async def change_severity(
     message = multi_line(message or "", field="message")
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
-        _check_version(incident, expected_version)
+        check_version(incident, expected_version, what="incident")
         previous = Severity(incident.severity)
         if previous is severity:
             raise ValidationFailed(f"The incident is already {severity.value}", field="severity")
@@ -156,10 +147,10 @@ async def update_incident(
     *,
     actor: Principal,
     incident_id: int,
-    title: str | None = UNSET,
-    summary: str | None = UNSET,
-    service_ids: Sequence[int] | None = UNSET,
-    private: bool | None = UNSET,
+    title: OrUnset[str | None] = UNSET,
+    summary: OrUnset[str | None] = UNSET,
+    service_ids: OrUnset[Sequence[int] | None] = UNSET,
+    private: OrUnset[bool | None] = UNSET,
     expected_version: int | None = None,
 ) -> Incident:
     """Edit title, summary, affected services and privacy; one FIELD_CHANGED event lists what changed."""
@@ -170,52 +161,52 @@ async def update_incident(
         summary = multi_line(summary or "", field="summary")
     async with unit_of_work() as outbox:
         incident = await _locked(outbox, incident_id, actor)
-        _check_version(incident, expected_version)
-        changed: dict[str, dict[str, Any]] = {}
-        fields: list[str] = []
-        if title is not UNSET and title != incident.title:
-            changed["title"] = {"from": incident.title, "to": title}
-            incident.title = title
-            fields.append("title")
-        if summary is not UNSET and summary != incident.summary:
-            changed["summary"] = {"from": incident.summary, "to": summary}
-            incident.summary = summary
-            fields.append("summary")
-        if service_ids is not UNSET and service_ids is not None:
-            wanted = await catalog.existing_ids(service_ids)
-            current = (
-                await IncidentService.filter(incident_id=incident.id)
-                .using_db(outbox.connection)
-                .values_list("service_id", flat=True)
-            )
-            if set(wanted) != set(current):
-                await _replace_services(outbox, incident.id, current, wanted)
-                changed["serviceIds"] = {
-                    "from": [to_global_id("Service", s) for s in current],
-                    "to": [to_global_id("Service", s) for s in wanted],
-                }
-        if private is not UNSET and private is not None and private != incident.private:
-            changed["private"] = {"from": incident.private, "to": private}
-            incident.private = private
-            fields.append("private")
-            if private:
-                await store.ensure_member(outbox, incident.id, actor.user_id)
-                access_changed(outbox, incident.id, None)
-        if not changed:
-            return incident
-        incident.version += 1
-        await timeline.append(
-            outbox,
-            incident,
-            TimelineKind.FIELD_CHANGED,
-            actor_id=actor.user_id,
-            message="Updated " + ", ".join(changed),
-            data={"changes": changed},
-        )
-        await _save(outbox, incident, [*fields, "version"])
-        if "private" in changed:
-            await hooks.privacy_changed(hooks.PrivacyChange(outbox, incident, actor))
+        check_version(incident, expected_version, what="incident")
+        changes = Changes()
+        if title is not UNSET:
+            changes.assign(incident, "title", title)
+        if summary is not UNSET:
+            changes.assign(incident, "summary", summary)
+        if provided(service_ids):
+            await _change_services(outbox, incident.id, service_ids, changes)
+        if provided(private) and changes.assign(incident, "private", private) and private:
+            await store.ensure_member(outbox, incident.id, actor.user_id)
+            outbox.add(AccessChanged(incident.id, None))
+        if changes:
+            await _record_edit(outbox, incident, changes, actor)
     return incident
+
+
+async def _change_services(outbox: Outbox, incident_id: int, service_ids: Sequence[int], changes: Changes) -> None:
+    wanted = await catalog.existing_ids(service_ids)
+    current = (
+        await IncidentService.filter(incident_id=incident_id)
+        .using_db(outbox.connection)
+        .values_list("service_id", flat=True)
+    )
+    if set(wanted) != set(current):
+        await _replace_services(outbox, incident_id, current, wanted)
+        changes.record(
+            "serviceIds",
+            [to_global_id("Service", s) for s in current],
+            [to_global_id("Service", s) for s in wanted],
+        )
+
+
+async def _record_edit(outbox: Outbox, incident: Incident, changes: Changes, actor: Principal) -> None:
+    """The edit's version, its FIELD_CHANGED event, and (made private) the hooks."""
+    incident.version += 1
+    await timeline.append(
+        outbox,
+        incident,
+        TimelineKind.FIELD_CHANGED,
+        actor_id=actor.user_id,
+        message="Updated " + ", ".join(changes.names),
+        data={"changes": changes.as_data()},
+    )
+    await _save(outbox, incident, [*changes.fields, "version"])
+    if "private" in changes:
+        await hooks.privacy_changed(hooks.PrivacyChange(outbox, incident, actor))
 
 
 async def _replace_services(outbox: Outbox, incident_id: int, current: Sequence[int], wanted: Sequence[int]) -> None:
@@ -272,7 +263,7 @@ async def assign_role(*, actor: Principal, incident_id: int, role: IncidentRole,
         )
         await _save(outbox, incident, [])
         if previous_id is not None:
-            access_changed(outbox, incident.id, previous_id)
+            outbox.add(AccessChanged(incident.id, previous_id))
     return incident
 
 
@@ -294,7 +285,7 @@ async def unassign_role(*, actor: Principal, incident_id: int, role: IncidentRol
             data={"role": role.value, "previousUserId": to_global_id("User", existing.user_id)},
         )
         await _save(outbox, incident, [])
-        access_changed(outbox, incident.id, existing.user_id)
+        outbox.add(AccessChanged(incident.id, existing.user_id))
     return incident
 
 

@@ -19,8 +19,8 @@ from app.events import Outbox
 from app.identity.policy import Actor, Principal
 from app.ids import to_global_id
 from app.incidents import timeline
-from app.incidents.enums import Severity, TimelineKind
-from app.incidents.lifecycle import IncidentStatus, TransitionRefused, plan_transition
+from app.incidents.enums import IncidentStatus, Severity, TimelineKind
+from app.incidents.lifecycle import TransitionRefused, plan_transition
 from app.incidents.models import Counter, Incident, IncidentMember, IncidentService, RoleAssignment
 
 

@@ -12,8 +12,7 @@ from app import clock, db
 from app.events import FEED_TOPIC, Outbox, incident_topic
 from app.identity.policy import Principal
 from app.ids import parse_pk
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 
 # What the incident feed reports for each kind of timeline event (None: not a feed event).
@@ -185,27 +184,57 @@ async def append_many(
     return events
 
 
+@dataclass(frozen=True)
+class TimelineAppended:
+    """An event joined an incident's timeline; `changed`: the incident's own fields changed too."""
+
+    incident_id: int
+    private: bool
+    changed: bool
+    event: dict[str, Any]  # `serialize(event)`
+
+    @property
+    def topic(self) -> str:
+        return incident_topic(self.incident_id)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "timeline",
+            "incidentId": self.incident_id,
+            "private": self.private,
+            "changed": self.changed,
+            "event": self.event,
+        }
+
+
+@dataclass(frozen=True)
+class FeedChanged:
+    """An incident changed in a way the incident feed reports (`kind`: see `feed_kind`)."""
+
+    kind: str
+    incident_id: int
+    private: bool
+    sequence: int
+
+    @property
+    def topic(self) -> str:
+        return FEED_TOPIC
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "feed",
+            "kind": self.kind,
+            "incidentId": self.incident_id,
+            "private": self.private,
+            "sequence": self.sequence,
+        }
+
+
 def _publish(outbox: Outbox, incident: Incident, event: TimelineEvent, incident_changed: bool) -> None:
-    payload = {
-        "type": "timeline",
-        "incidentId": incident.id,
-        "private": incident.private,
-        "changed": incident_changed,
-        "event": serialize(event),
-    }
-    outbox.add(incident_topic(incident.id), payload)
+    outbox.add(TimelineAppended(incident.id, incident.private, incident_changed, serialize(event)))
     kind_for_feed = feed_kind(event.kind, event.data)
     if kind_for_feed is not None:
-        outbox.add(
-            FEED_TOPIC,
-            {
-                "type": "feed",
-                "kind": kind_for_feed,
-                "incidentId": incident.id,
-                "private": incident.private,
-                "sequence": event.sequence,
-            },
-        )
+        outbox.add(FeedChanged(kind_for_feed, incident.id, incident.private, event.sequence))
 
 
 def serialize(event: TimelineEvent) -> dict[str, Any]:

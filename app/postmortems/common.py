@@ -4,10 +4,11 @@ event co-authors receive."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from app import clock
-from app.errors import Conflict, DomainError, ErrorCode, NotFound, ValidationFailed, VersionConflict
+from app import clock, commands
+from app.commands import Changes, locked_row
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import Outbox
 from app.identity.models import Role, User
 from app.identity.policy import Principal
@@ -16,14 +17,6 @@ from app.incidents import queries as incident_queries
 from app.postmortems import lifecycle
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.models import Postmortem, PostmortemRevision
-
-UNSET: Any = object()
-
-
-class PolicyRefused(DomainError):
-    """A rule of the organisation (not of the data) refuses the change."""
-
-    code = ErrorCode.POLICY
 
 
 def postmortem_topic(postmortem_id: int) -> str:
@@ -45,18 +38,19 @@ async def visible_postmortem_incident(actor: Principal, postmortem_id: int, *, f
 
 
 async def locked(outbox: Outbox, postmortem_id: int, *, field: str = "postmortemId") -> Postmortem:
-    postmortem = await Postmortem.filter(id=postmortem_id).using_db(outbox.connection).select_for_update().first()
-    if postmortem is None:
-        raise NotFound("Postmortem not found", field=field)
-    return postmortem
+    return await locked_row(outbox, Postmortem, postmortem_id, what="Postmortem", field=field)
 
 
 def check_version(postmortem: Postmortem, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != postmortem.version:
-        raise VersionConflict(
-            f"The postmortem is at version {postmortem.version}, not {expected_version}; reload and retry",
-            field="expectedVersion",
-        )
+    commands.check_version(postmortem, expected_version, what="postmortem")
+
+
+async def locked_editable(outbox: Outbox, postmortem_id: int, expected_version: int | None) -> Postmortem:
+    """The postmortem, locked, at the version the caller expects, its content not frozen."""
+    postmortem = await locked(outbox, postmortem_id)
+    check_version(postmortem, expected_version)
+    check_editable(postmortem)
+    return postmortem
 
 
 def check_editable(postmortem: Postmortem) -> None:
@@ -91,89 +85,101 @@ async def check_can_see(incident_id: int, user_ids: Sequence[int], *, field: str
             )
 
 
-class Changes:
-    """The sections one command changed: their revisions, and what subscribers are told."""
+class Revisions(Changes):
+    """The sections one command changed: their revisions, and what subscribers are told. A
+    change of content (not of people) also moves the content version approvals are for."""
 
     def __init__(self) -> None:
-        self.revisions: list[tuple[str, Any, Any]] = []
+        super().__init__()
         self.content = False
 
-    def record(self, section: str, before: Any, after: Any, *, content: bool = True) -> None:
-        self.revisions.append((section, before, after))
-        self.content = self.content or content
+    def record(self, name: str, before: object, after: object, *, field: str | None = None) -> None:
+        super().record(name, before, after, field=field)
+        self.content = True
 
-    @property
-    def sections(self) -> list[str]:
-        return list(dict.fromkeys(section for section, _, _ in self.revisions))
-
-    def __bool__(self) -> bool:
-        return bool(self.revisions)
+    def record_people(self, name: str, before: list[str], after: list[str]) -> None:
+        super().record(name, before, after)
 
 
-async def commit_changes(outbox: Outbox, postmortem: Postmortem, changes: Changes, *, actor_id: int | None) -> None:
+async def commit_changes(outbox: Outbox, postmortem: Postmortem, changes: Revisions, *, actor_id: int | None) -> None:
     """Bump the version (and the content version), store one revision per changed section,
     save, and tell subscribers after commit."""
     now = clock.now()
     postmortem.version += 1
     postmortem.updated_at = now
-    fields = ["version", "updated_at", *_changed_fields(changes)]
+    fields = ["version", "updated_at", *changes.fields]
     if changes.content:
         postmortem.content_version += 1
         fields.append("content_version")
-    await postmortem.save(update_fields=list(dict.fromkeys(fields)), using_db=outbox.connection)
+    await postmortem.save(update_fields=fields, using_db=outbox.connection)
     await PostmortemRevision.bulk_create(
         [
             PostmortemRevision(
                 postmortem_id=postmortem.id,
                 version=postmortem.version,
-                section=section,
+                section=change.name,
                 actor_id=actor_id,
                 created_at=now,
-                before={"value": before},  # wrapped: a JSON field reads bare strings as JSON text
-                after={"value": after},
+                before={"value": change.before},  # wrapped: a JSON field reads bare strings as JSON text
+                after={"value": change.after},
             )
-            for section, before, after in changes.revisions
+            for change in changes.items
         ],
         using_db=outbox.connection,
     )
-    announce(outbox, postmortem, actor_id=actor_id, sections=changes.sections)
+    announce(outbox, postmortem, actor_id=actor_id, sections=changes.names)
 
 
-def _changed_fields(changes: Changes) -> list[str]:
-    fields = []
-    for section in changes.sections:
-        if section == "title":
-            fields.append("title")
-        elif section == "whys":
-            fields.append("whys")
-        elif section == "contributingFactors":
-            fields.append("contributing_factors")
-        elif section == "noActionItemsReason":
-            fields.append("no_action_items_reason")
-        elif section not in ("timeline", "authors", "reviewers"):
-            fields.append("sections")
-    return fields
+@dataclass(frozen=True)
+class PostmortemChanged:
+    """A postmortem changed (its `sections`, or its status): co-authors' live views follow."""
+
+    postmortem_id: int
+    version: int
+    status: PostmortemStatus
+    actor_id: int | None
+    sections: tuple[str, ...] = ()
+
+    @property
+    def topic(self) -> str:
+        return postmortem_topic(self.postmortem_id)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "postmortem",
+            "postmortemId": self.postmortem_id,
+            "version": self.version,
+            "status": self.status.value,
+            "actorId": self.actor_id,
+            "sections": list(self.sections),
+        }
 
 
-def announce(
-    outbox: Outbox,
-    postmortem: Postmortem,
-    *,
-    actor_id: int | None,
-    sections: Sequence[str] = (),
-    kind: str = "postmortem",
-) -> None:
-    outbox.add(
-        postmortem_topic(postmortem.id),
-        {
-            "type": kind,
-            "postmortemId": postmortem.id,
-            "version": postmortem.version,
-            "status": PostmortemStatus(postmortem.status).value,
-            "actorId": actor_id,
-            "sections": list(sections),
-        },
-    )
+@dataclass(frozen=True)
+class ActionItemChanged:
+    """An action item on a postmortem changed: its co-authors see it."""
+
+    postmortem_id: int
+    action_item_id: int
+    actor_id: int | None
+
+    @property
+    def topic(self) -> str:
+        return postmortem_topic(self.postmortem_id)
+
+    def payload(self) -> dict[str, object]:
+        return {
+            "type": "actionItem",
+            "postmortemId": self.postmortem_id,
+            "actionItemId": self.action_item_id,
+            "actorId": self.actor_id,
+            "sections": ["actionItems"],
+        }
+
+
+def announce(outbox: Outbox, postmortem: Postmortem, *, actor_id: int | None, sections: Sequence[str] = ()) -> None:
+    status = PostmortemStatus(postmortem.status)
+    outbox.add(PostmortemChanged(postmortem.id, postmortem.version, status, actor_id, tuple(sections)))
 
 
 def user_gids(user_ids: Sequence[int]) -> list[str]:

@@ -7,22 +7,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app import clock
+from app.commands import provided
 from app.errors import NotFound, ValidationFailed
 from app.events import unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems.common import (
-    UNSET,
-    Changes,
-    check_editable,
-    check_version,
+    Revisions,
     commit_changes,
-    locked,
+    locked_editable,
     visible_postmortem_incident,
 )
 from app.postmortems.models import Postmortem, PostmortemTimelineEntry
 from app.text import multi_line
+from app.unset import UNSET, OrUnset
 
 ANNOTATION_MAX = 5_000
 _MAX_BACKDATE = timedelta(days=365)
@@ -55,9 +54,7 @@ async def highlight_event(
     annotation = multi_line(annotation or "", field="annotation", max_length=ANNOTATION_MAX).strip()
     incident_id = await visible_postmortem_incident(actor, postmortem_id)
     async with unit_of_work() as outbox:
-        postmortem = await locked(outbox, postmortem_id)
-        check_version(postmortem, expected_version)
-        check_editable(postmortem)
+        postmortem = await locked_editable(outbox, postmortem_id, expected_version)
         event = await TimelineEvent.filter(id=event_id, incident_id=incident_id).using_db(outbox.connection).first()
         if event is None:
             raise NotFound("No such event on this postmortem's incident", field="eventId")
@@ -66,7 +63,7 @@ async def highlight_event(
             .using_db(outbox.connection)
             .first()
         )
-        changes = Changes()
+        changes = Revisions()
         if entry is None:
             entry = await PostmortemTimelineEntry.create(
                 postmortem_id=postmortem.id,
@@ -109,9 +106,7 @@ async def add_entry(
     incident_id = await visible_postmortem_incident(actor, postmortem_id)
     occurred_at = await _check_occurred_at(occurred_at, incident_id)
     async with unit_of_work() as outbox:
-        postmortem = await locked(outbox, postmortem_id)
-        check_version(postmortem, expected_version)
-        check_editable(postmortem)
+        postmortem = await locked_editable(outbox, postmortem_id, expected_version)
         entry = await PostmortemTimelineEntry.create(
             postmortem_id=postmortem.id,
             occurred_at=occurred_at,
@@ -120,7 +115,7 @@ async def add_entry(
             created_at=clock.now(),
             using_db=outbox.connection,
         )
-        changes = Changes()
+        changes = Revisions()
         changes.record("timeline", None, entry_snapshot(entry))
         await commit_changes(outbox, postmortem, changes, actor_id=actor.user_id)
     return postmortem
@@ -138,39 +133,37 @@ async def update_entry(
     *,
     actor: Principal,
     entry_id: int,
-    body: str | None = UNSET,
-    annotation: str | None = UNSET,
-    occurred_at: datetime | None = UNSET,
+    body: OrUnset[str | None] = UNSET,
+    annotation: OrUnset[str | None] = UNSET,
+    occurred_at: OrUnset[datetime | None] = UNSET,
     expected_version: int | None = None,
 ) -> Postmortem:
     """Change an entry: the annotation of any, the text and time of the postmortem's own."""
     require(actor, Action.RESPOND)
     postmortem_id = await _entry_postmortem(actor, entry_id)
-    if body not in (UNSET, None):
+    if provided(body):
         body = multi_line(body, field="body", required=True).strip()
-    if annotation not in (UNSET, None):
+    if provided(annotation):
         annotation = multi_line(annotation, field="annotation", max_length=ANNOTATION_MAX).strip()
     async with unit_of_work() as outbox:
-        postmortem = await locked(outbox, postmortem_id)
-        check_version(postmortem, expected_version)
-        check_editable(postmortem)
+        postmortem = await locked_editable(outbox, postmortem_id, expected_version)
         entry = await PostmortemTimelineEntry.filter(id=entry_id).using_db(outbox.connection).first()
         if entry is None:
             raise NotFound("Timeline entry not found", field="entryId")
         before = entry_snapshot(entry)
-        if entry.event_id is not None and (body not in (UNSET, None) or occurred_at not in (UNSET, None)):
-            field = "body" if body not in (UNSET, None) else "occurredAt"
+        if entry.event_id is not None and (provided(body) or provided(occurred_at)):
+            field = "body" if provided(body) else "occurredAt"
             raise ValidationFailed("A highlighted event keeps its text and time; change its annotation", field=field)
-        if body not in (UNSET, None):
+        if provided(body):
             entry.body = body
-        if annotation not in (UNSET, None):
+        if provided(annotation):
             entry.annotation = annotation
-        if occurred_at not in (UNSET, None):
+        if provided(occurred_at):
             entry.occurred_at = await _check_occurred_at(occurred_at, postmortem.incident_id)
         after = entry_snapshot(entry)
         if after != before:
             await entry.save(update_fields=["body", "annotation", "occurred_at"], using_db=outbox.connection)
-            changes = Changes()
+            changes = Revisions()
             changes.record("timeline", before, after)
             await commit_changes(outbox, postmortem, changes, actor_id=actor.user_id)
     return postmortem
@@ -181,15 +174,13 @@ async def remove_entry(*, actor: Principal, entry_id: int, expected_version: int
     require(actor, Action.RESPOND)
     postmortem_id = await _entry_postmortem(actor, entry_id)
     async with unit_of_work() as outbox:
-        postmortem = await locked(outbox, postmortem_id)
-        check_version(postmortem, expected_version)
-        check_editable(postmortem)
+        postmortem = await locked_editable(outbox, postmortem_id, expected_version)
         entry = await PostmortemTimelineEntry.filter(id=entry_id).using_db(outbox.connection).first()
         if entry is None:
             raise NotFound("Timeline entry not found", field="entryId")
         before = entry_snapshot(entry)
         await entry.delete(using_db=outbox.connection)
-        changes = Changes()
+        changes = Revisions()
         changes.record("timeline", before, None)
         await commit_changes(outbox, postmortem, changes, actor_id=actor.user_id)
     return postmortem

@@ -4,16 +4,19 @@ events never name another incident the reader may not see."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.identity.models import User
 from app.identity.policy import Principal
 from app.ids import to_global_id
 from app.incidents import queries as incident_queries
 from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
-from app.postmortems import action_item_queries, language, markdown, metrics, queries
+from app.postmortems import language, markdown, metrics, queries
+from app.postmortems.action_items import queries as action_item_queries
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.language import Finding
-from app.postmortems.models import Postmortem
+from app.postmortems.models import ActionItem, Postmortem, PostmortemReviewer
 
 
 async def build(postmortem: Postmortem, reader: Principal) -> markdown.Document:
@@ -25,13 +28,7 @@ async def build(postmortem: Postmortem, reader: Principal) -> markdown.Document:
     told = await timeline.told_to(reader, [c.event for c in entries if c.event is not None])
     entries = [queries.CuratedEntry(c.entry, told[c.event.id] if c.event else None) for c in entries]
     items = (await action_item_queries.by_postmortem([postmortem.id])).get(postmortem.id, [])
-    user_ids = {*authors, *(r.user_id for r in reviewers), *(i.owner_id for i in items if i.owner_id)}
-    user_ids |= {c.entry.created_by_id for c in entries if c.event is None and c.entry.created_by_id}
-    user_ids |= {c.event.actor_id for c in entries if c.event is not None and c.event.actor_id}
-    if postmortem.published_by_id:
-        user_ids.add(postmortem.published_by_id)
-    names = {u.id: u.name for u in await User.filter(id__in=list(user_ids))} if user_ids else {}
-    today = action_item_queries.today()
+    names = await _names(postmortem, authors, reviewers, entries, items)
     return markdown.Document(
         title=postmortem.title,
         status=PostmortemStatus(postmortem.status).value,
@@ -54,34 +51,57 @@ async def build(postmortem: Postmortem, reader: Principal) -> markdown.Document:
             )
             for r in reviewers
         ],
-        timeline=[
-            markdown.TimelineLine(
-                occurred_at=c.entry.occurred_at,
-                text=event_text(c.event) if c.event else c.entry.body,
-                annotation=c.entry.annotation,
-                actor=names.get(c.event.actor_id) if c.event and c.event.actor_id else None,  # type: ignore[arg-type]
-                kind=c.event.kind if c.event else None,
-            )
-            for c in entries
-        ],
-        action_items=[
-            markdown.ActionItemLine(
-                title=i.title,
-                priority=i.priority.value,
-                status=i.status.value,
-                kind=i.kind.value,
-                owner=names.get(i.owner_id) if i.owner_id else None,
-                due_date=i.due_date,
-                overdue=action_item_queries.is_overdue(i, today),
-                link_key=i.link_key,
-                link_url=i.link_url,
-            )
-            for i in items
-        ],
+        timeline=[_timeline_line(c, names) for c in entries],
+        action_items=_action_item_lines(items, names),
         published_at=postmortem.published_at,
         published_by=names.get(postmortem.published_by_id) if postmortem.published_by_id else None,
         updated_at=postmortem.updated_at,
     )
+
+
+async def _names(
+    postmortem: Postmortem,
+    authors: Sequence[int],
+    reviewers: Sequence[PostmortemReviewer],
+    entries: Sequence[queries.CuratedEntry],
+    items: Sequence[ActionItem],
+) -> dict[int, str]:
+    """The names of everyone the document mentions, by user id."""
+    user_ids = {*authors, *(r.user_id for r in reviewers), *(i.owner_id for i in items if i.owner_id)}
+    user_ids |= {c.entry.created_by_id for c in entries if c.event is None and c.entry.created_by_id}
+    user_ids |= {c.event.actor_id for c in entries if c.event is not None and c.event.actor_id}
+    if postmortem.published_by_id:
+        user_ids.add(postmortem.published_by_id)
+    return {u.id: u.name for u in await User.filter(id__in=list(user_ids))} if user_ids else {}
+
+
+def _timeline_line(curated: queries.CuratedEntry, names: dict[int, str]) -> markdown.TimelineLine:
+    entry, event = curated.entry, curated.event
+    return markdown.TimelineLine(
+        occurred_at=entry.occurred_at,
+        text=event_text(event) if event else entry.body,
+        annotation=entry.annotation,
+        actor=names.get(event.actor_id) if event and event.actor_id else None,
+        kind=event.kind if event else None,
+    )
+
+
+def _action_item_lines(items: Sequence[ActionItem], names: dict[int, str]) -> list[markdown.ActionItemLine]:
+    today = action_item_queries.today()
+    return [
+        markdown.ActionItemLine(
+            title=i.title,
+            priority=i.priority.value,
+            status=i.status.value,
+            kind=i.kind.value,
+            owner=names.get(i.owner_id) if i.owner_id else None,
+            due_date=i.due_date,
+            overdue=action_item_queries.is_overdue(i, today),
+            link_key=i.link_key,
+            link_url=i.link_url,
+        )
+        for i in items
+    ]
 
 
 def event_text(event: TimelineEvent) -> str:

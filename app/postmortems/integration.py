@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from app.config import Settings
+from app.errors import PolicyRefused
 from app.incidents import hooks
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.postmortems import language
-from app.postmortems.common import PolicyRefused
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.models import Postmortem
 from app.postmortems.service import default_template, open_postmortem
@@ -52,7 +51,8 @@ async def closing_needs_published_postmortem(change: hooks.StatusChange) -> None
         return
     state = f"its postmortem is {PostmortemStatus(status[0]).value}" if status else "it has no postmortem"
     raise PostmortemRequired(
-        f"{incident.reference} is {Severity(incident.severity).value}: publish its postmortem before closing it ({state})",
+        f"{incident.reference} is {Severity(incident.severity).value}: "
+        f"publish its postmortem before closing it ({state})",
         field="status",
     )
 

@@ -45,7 +45,10 @@ class Refused:
     @property
     def message(self) -> str:
         allowed = ", ".join(f"{s.value} ({t.value})" for s, t in TRANSITIONS[self.current].items())
-        return f"Cannot {self.step.value} a postmortem that is {self.current.value}; allowed from {self.current.value}: {allowed}"
+        return (
+            f"Cannot {self.step.value} a postmortem that is {self.current.value}; "
+            f"allowed from {self.current.value}: {allowed}"
+        )
 
 
 def plan(current: PostmortemStatus, step: Step) -> PostmortemStatus | Refused:

@@ -196,9 +196,8 @@ def _action_items(doc: Document) -> list[str]:
         if item.overdue:
             due += " (overdue)"
         tracking = f"[{cell(item.link_key)}](<{item.link_url}>)" if item.link_key and item.link_url else "—"
-        out.append(
-            f"| {item.priority} | {cell(item.title)} | {item.kind} | {cell(item.owner or '')} | {due} | {item.status} | {tracking} |"
-        )
+        cells = (item.priority, cell(item.title), item.kind, cell(item.owner or ""), due, item.status, tracking)
+        out.append("| " + " | ".join(cells) + " |")
     return [*out, ""]
 
 

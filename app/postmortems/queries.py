@@ -1,5 +1,5 @@
 """Reading postmortems: visibility (that of their incident), pages, and the batch reads behind
-loaders. Action items are read in `action_item_queries.py`."""
+loaders. Action items are read in `action_items/queries.py`."""
 
 from __future__ import annotations
 

@@ -10,17 +10,16 @@ from dataclasses import dataclass
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from app import clock
-from app.errors import Forbidden, InvalidTransition, ValidationFailed
+from app.errors import Forbidden, InvalidTransition, PolicyRefused, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import store, timeline
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus, is_open
+from app.incidents.enums import IncidentStatus, TimelineKind
+from app.incidents.lifecycle import is_open
 from app.incidents.models import Incident
 from app.postmortems import lifecycle
 from app.postmortems.common import (
-    PolicyRefused,
     active_people,
     announce,
     check_can_see,
@@ -31,7 +30,7 @@ from app.postmortems.common import (
 from app.postmortems.enums import PostmortemStatus
 from app.postmortems.lifecycle import Step
 from app.postmortems.models import ActionItem, Postmortem, PostmortemAuthor, PostmortemReviewer
-from app.postmortems.service import add_reviewers
+from app.postmortems.people import add_reviewers
 from app.text import multi_line
 
 COMMENT_MAX = 5_000

@@ -11,25 +11,21 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from app import clock
+from app.commands import locked_row, provided
 from app.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import store, timeline
-from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 from app.postmortems import content
 from app.postmortems.common import (
-    UNSET,
-    Changes,
+    Revisions,
     active_people,
     check_can_see,
-    check_editable,
-    check_version,
     commit_changes,
-    locked,
-    user_gids,
+    locked_editable,
     visible_incident,
     visible_postmortem_incident,
 )
@@ -38,11 +34,12 @@ from app.postmortems.enums import PostmortemStatus, SectionKind
 from app.postmortems.models import (
     Postmortem,
     PostmortemAuthor,
-    PostmortemReviewer,
     PostmortemTemplate,
     PostmortemTimelineEntry,
 )
+from app.postmortems.people import replace_people
 from app.text import multi_line, single_line
+from app.unset import UNSET, OrUnset
 
 REASON_MAX = 2_000
 # Incident events a new postmortem's curated timeline starts with (authors prune or add).
@@ -89,28 +86,24 @@ async def update_template(
     *,
     actor: Principal,
     template_id: int,
-    name: str | None = UNSET,
-    description: str | None = UNSET,
-    sections: Sequence[TemplateSection] | None = UNSET,
-    is_default: bool | None = UNSET,
+    name: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    sections: OrUnset[Sequence[TemplateSection] | None] = UNSET,
+    is_default: OrUnset[bool | None] = UNSET,
 ) -> PostmortemTemplate:
     """Admin: change a template. Postmortems already started keep the sections they copied."""
     require(actor, Action.ADMIN)
     async with unit_of_work() as outbox:
-        template = (
-            await PostmortemTemplate.filter(id=template_id).using_db(outbox.connection).select_for_update().first()
-        )
-        if template is None:
-            raise NotFound("Template not found", field="templateId")
-        if name not in (UNSET, None):
+        template = await locked_row(outbox, PostmortemTemplate, template_id, what="Template", field="templateId")
+        if provided(name):
             name = single_line(name, field="name", max_length=100)
             if name != template.name:
                 if await PostmortemTemplate.filter(name=name).using_db(outbox.connection).exists():
                     raise Conflict(f"A template named {name!r} already exists", field="name")
                 template.name = name
-        if description not in (UNSET, None):
+        if provided(description):
             template.description = multi_line(description, field="description", max_length=content.GUIDANCE_MAX)
-        if sections not in (UNSET, None):
+        if provided(sections):
             template.sections = content.check_template_sections(sections)
         if is_default is True and not template.is_default:
             await PostmortemTemplate.filter(is_default=True).using_db(outbox.connection).update(is_default=False)
@@ -226,64 +219,77 @@ class SectionEdit:
     body: str
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """What an update asks for, checked; None leaves a part as it is."""
+
+    title: str | None = None
+    sections: list[SectionEdit] | None = None
+    whys: list[dict[str, str]] | None = None
+    factors: list[dict[str, str]] | None = None
+    reason: str | None = None
+    authors: list[int] | None = None
+    reviewers: list[int] | None = None
+
+
 async def update_postmortem(
     *,
     actor: Principal,
     postmortem_id: int,
     expected_version: int | None = None,
-    title: str | None = UNSET,
-    sections: Sequence[SectionEdit] | None = UNSET,
-    whys: Sequence[Why] | None = UNSET,
-    contributing_factors: Sequence[Factor] | None = UNSET,
-    no_action_items_reason: str | None = UNSET,
-    author_ids: Sequence[int] | None = UNSET,
-    reviewer_ids: Sequence[int] | None = UNSET,
+    title: OrUnset[str | None] = UNSET,
+    sections: OrUnset[Sequence[SectionEdit] | None] = UNSET,
+    whys: OrUnset[Sequence[Why] | None] = UNSET,
+    contributing_factors: OrUnset[Sequence[Factor] | None] = UNSET,
+    no_action_items_reason: OrUnset[str | None] = UNSET,
+    author_ids: OrUnset[Sequence[int] | None] = UNSET,
+    reviewer_ids: OrUnset[Sequence[int] | None] = UNSET,
 ) -> Postmortem:
     """Edit content and people; only what is given changes, each changed section is a revision."""
     require(actor, Action.RESPOND)
-    if title not in (UNSET, None):
-        title = single_line(title, field="title")
-    edits = _section_edits(sections) if sections not in (UNSET, None) else None
-    whys_value = content.check_whys(whys) if whys not in (UNSET, None) else None
-    factors_value = content.check_factors(contributing_factors) if contributing_factors not in (UNSET, None) else None
-    reason = None
-    if no_action_items_reason not in (UNSET, None):
-        reason = multi_line(no_action_items_reason, field="noActionItemsReason", max_length=REASON_MAX).strip()
-    authors = await active_people(author_ids, field="authorIds") if author_ids not in (UNSET, None) else None
-    reviewers = await active_people(reviewer_ids, field="reviewerIds") if reviewer_ids not in (UNSET, None) else None
-    if authors is not None and not authors:
+    edit = _Edit(
+        title=single_line(title, field="title") if provided(title) else None,
+        sections=_section_edits(sections) if provided(sections) else None,
+        whys=content.check_whys(whys) if provided(whys) else None,
+        factors=content.check_factors(contributing_factors) if provided(contributing_factors) else None,
+        reason=_reason(no_action_items_reason) if provided(no_action_items_reason) else None,
+        authors=await active_people(author_ids, field="authorIds") if provided(author_ids) else None,
+        reviewers=await active_people(reviewer_ids, field="reviewerIds") if provided(reviewer_ids) else None,
+    )
+    if edit.authors is not None and not edit.authors:
         raise ValidationFailed("A postmortem needs at least one author", field="authorIds")
     incident_id = await visible_postmortem_incident(actor, postmortem_id)
-    await check_can_see(incident_id, authors or [], field="authorIds")
-    await check_can_see(incident_id, reviewers or [], field="reviewerIds")
+    await check_can_see(incident_id, edit.authors or [], field="authorIds")
+    await check_can_see(incident_id, edit.reviewers or [], field="reviewerIds")
     async with unit_of_work() as outbox:
-        postmortem = await locked(outbox, postmortem_id)
-        check_version(postmortem, expected_version)
-        check_editable(postmortem)
-        changes = Changes()
-        if title not in (UNSET, None) and title != postmortem.title:
-            changes.record("title", postmortem.title, title)
-            postmortem.title = title
-        if edits is not None:
-            _apply_sections(postmortem, edits, changes)
-        if whys_value is not None:
-            _require_kind(postmortem, SectionKind.FIVE_WHYS, "whys")
-            if whys_value != postmortem.whys:
-                changes.record("whys", postmortem.whys, whys_value)
-                postmortem.whys = whys_value
-        if factors_value is not None:
-            _require_kind(postmortem, SectionKind.CONTRIBUTING_FACTORS, "contributingFactors")
-            if factors_value != postmortem.contributing_factors:
-                changes.record("contributingFactors", postmortem.contributing_factors, factors_value)
-                postmortem.contributing_factors = factors_value
-        if reason is not None and reason != postmortem.no_action_items_reason:
-            changes.record("noActionItemsReason", postmortem.no_action_items_reason, reason)
-            postmortem.no_action_items_reason = reason
-        if authors is not None or reviewers is not None:
-            await _replace_people(outbox, postmortem, authors, reviewers, changes)
+        postmortem = await locked_editable(outbox, postmortem_id, expected_version)
+        changes = Revisions()
+        _apply_content(postmortem, edit, changes)
+        if edit.authors is not None or edit.reviewers is not None:
+            await replace_people(outbox, postmortem, edit.authors, edit.reviewers, changes)
         if changes:
             await commit_changes(outbox, postmortem, changes, actor_id=actor.user_id)
     return postmortem
+
+
+def _reason(reason: str) -> str:
+    return multi_line(reason, field="noActionItemsReason", max_length=REASON_MAX).strip()
+
+
+def _apply_content(postmortem: Postmortem, edit: _Edit, changes: Revisions) -> None:
+    """Change the postmortem's content as `edit` asks, each changed part recorded."""
+    if edit.title is not None:
+        changes.assign(postmortem, "title", edit.title)
+    if edit.sections is not None:
+        _apply_sections(postmortem, edit.sections, changes)
+    if edit.whys is not None:
+        _require_kind(postmortem, SectionKind.FIVE_WHYS, "whys")
+        changes.assign(postmortem, "whys", edit.whys)
+    if edit.factors is not None:
+        _require_kind(postmortem, SectionKind.CONTRIBUTING_FACTORS, "contributingFactors")
+        changes.assign(postmortem, "contributing_factors", edit.factors, name="contributingFactors")
+    if edit.reason is not None:
+        changes.assign(postmortem, "no_action_items_reason", edit.reason, name="noActionItemsReason")
 
 
 def _section_edits(sections: Sequence[SectionEdit]) -> list[SectionEdit]:
@@ -293,86 +299,20 @@ def _section_edits(sections: Sequence[SectionEdit]) -> list[SectionEdit]:
     return [SectionEdit(s.key, content.check_body(s.body, field="sections")) for s in sections]
 
 
-def _apply_sections(postmortem: Postmortem, edits: Sequence[SectionEdit], changes: Changes) -> None:
+def _apply_sections(postmortem: Postmortem, edits: Sequence[SectionEdit], changes: Revisions) -> None:
     by_key = {s["key"]: s for s in postmortem.sections}
     for edit in edits:
         section = by_key.get(edit.key)
         if section is None:
             raise ValidationFailed(f"This postmortem has no section {edit.key!r}", field="sections")
         if section["body"] != edit.body:
-            changes.record(edit.key, section["body"], edit.body)
+            changes.record(edit.key, section["body"], edit.body, field="sections")
             section["body"] = edit.body
 
 
 def _require_kind(postmortem: Postmortem, kind: SectionKind, field: str) -> None:
     if not content.has_kind(postmortem.sections, kind):
         raise ValidationFailed(f"This postmortem's template has no {kind.value} section", field=field)
-
-
-async def _replace_people(
-    outbox: Outbox,
-    postmortem: Postmortem,
-    authors: list[int] | None,
-    reviewers: list[int] | None,
-    changes: Changes,
-) -> None:
-    conn = outbox.connection
-    current_authors = list(
-        await PostmortemAuthor.filter(postmortem_id=postmortem.id)
-        .using_db(conn)
-        .order_by("id")
-        .values_list("user_id", flat=True)
-    )
-    current_reviewers = list(
-        await PostmortemReviewer.filter(postmortem_id=postmortem.id)
-        .using_db(conn)
-        .order_by("id")
-        .values_list("user_id", flat=True)
-    )
-    new_authors = authors if authors is not None else current_authors
-    new_reviewers = reviewers if reviewers is not None else current_reviewers
-    both = set(new_authors) & set(new_reviewers)
-    if both:
-        raise ValidationFailed(
-            "An author cannot review their own postmortem",
-            field="reviewerIds" if reviewers is not None else "authorIds",
-        )
-    now = clock.now()
-    if set(new_authors) != set(current_authors):
-        await (
-            PostmortemAuthor.filter(
-                postmortem_id=postmortem.id, user_id__in=list(set(current_authors) - set(new_authors))
-            )
-            .using_db(conn)
-            .delete()
-        )
-        await PostmortemAuthor.bulk_create(
-            [
-                PostmortemAuthor(postmortem_id=postmortem.id, user_id=u, added_at=now)
-                for u in new_authors
-                if u not in current_authors
-            ],
-            using_db=conn,
-        )
-        changes.record("authors", user_gids(current_authors), user_gids(new_authors), content=False)
-    if set(new_reviewers) != set(current_reviewers):
-        await add_reviewers(outbox, postmortem, [u for u in new_reviewers if u not in current_reviewers])
-        await (
-            PostmortemReviewer.filter(
-                postmortem_id=postmortem.id, user_id__in=list(set(current_reviewers) - set(new_reviewers))
-            )
-            .using_db(conn)
-            .delete()
-        )
-        changes.record("reviewers", user_gids(current_reviewers), user_gids(new_reviewers), content=False)
-
-
-async def add_reviewers(outbox: Outbox, postmortem: Postmortem, user_ids: Sequence[int]) -> None:
-    now = clock.now()
-    await PostmortemReviewer.bulk_create(
-        [PostmortemReviewer(postmortem_id=postmortem.id, user_id=u, requested_at=now) for u in user_ids],
-        using_db=outbox.connection,
-    )
 
 
 async def ensure_default_template() -> PostmortemTemplate:

@@ -22,7 +22,7 @@ from app.broker import GAP, Broker, Overflow, follow
 from app.events import Outbox, unit_of_work
 from app.statuspage import queries
 from app.statuspage.models import PageState
-from app.statuspage.views import PageConfig, Snapshot
+from app.statuspage.snapshot import PageConfig, Snapshot
 
 TOPIC = "statuspage"
 T = TypeVar("T")
@@ -97,9 +97,24 @@ def _token(message: bytes | None) -> str | None:
     if message is GAP:
         return None
     try:
-        return str(orjson.loads(message).get("token")) or None  # type: ignore[arg-type]
+        return str(orjson.loads(message).get("token")) or None
     except (orjson.JSONDecodeError, AttributeError):
         return None
+
+
+@dataclass(frozen=True)
+class PageChanged:
+    """Something public changed: every process drops its cached page (`token` lets the process
+    that made the change, which dropped it already, ignore its own message)."""
+
+    token: str
+
+    @property
+    def topic(self) -> str:
+        return TOPIC
+
+    def payload(self) -> dict[str, object]:
+        return {"type": "changed", "token": self.token}
 
 
 @dataclass
@@ -118,7 +133,7 @@ async def public_change() -> AsyncIterator[Change]:
         yield change
         if change.public:
             await _touch(outbox)
-            outbox.add(TOPIC, {"type": "changed", "token": token})
+            outbox.add(PageChanged(token))
     if change.public:
         public_cache.invalidate(token)
 
@@ -127,7 +142,7 @@ async def changed_in(outbox: Outbox) -> None:
     """`public_change` for a unit of work someone else opened (an incident hook's)."""
     token = uuid.uuid4().hex
     await _touch(outbox)
-    outbox.add(TOPIC, {"type": "changed", "token": token})
+    outbox.add(PageChanged(token))
     outbox.after_commit(lambda: public_cache.invalidate(token))
 
 
@@ -144,7 +159,11 @@ async def _touch(outbox: Outbox) -> None:
 
 async def watch(broker: Broker, cache: PublicCache = public_cache) -> None:
     """Run for the life of the process: drop the cache whenever another process changed the page."""
-    await follow(broker, TOPIC, lambda message: cache.invalidate(_token(message)), name="status page invalidation")
+
+    def on_message(message: bytes | None) -> None:
+        cache.invalidate(_token(message))
+
+    await follow(broker, TOPIC, on_message, name="status page invalidation")
 
 
 async def page_changes(broker: Broker, cache: PublicCache = public_cache) -> AsyncIterator[Snapshot]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from app import clock
+from app.commands import locked_row, provided
 from app.errors import InvalidTransition, NotFound, ValidationFailed
 from app.events import Outbox
 from app.identity.policy import Action, Principal, require
@@ -17,8 +17,8 @@ from app.statuspage.enums import MaintenanceStatus as MS
 from app.statuspage.models import Component, Maintenance, MaintenanceComponent, MaintenanceUpdate
 from app.statuspage.queries import times_of
 from app.text import TITLE_MAX, multi_line, single_line
+from app.unset import UNSET, OrUnset
 
-UNSET: Any = object()
 # "Now" as typed by a person: a start up to this far in the past means "starting now".
 _GRACE = timedelta(minutes=5)
 _MAX_LENGTH = timedelta(days=31)
@@ -105,9 +105,7 @@ async def schedule_maintenance(
 
 
 async def _locked(outbox: Outbox, maintenance_id: int) -> tuple[Maintenance, MS]:
-    maintenance = await Maintenance.filter(id=maintenance_id).using_db(outbox.connection).select_for_update().first()
-    if maintenance is None:
-        raise NotFound("Maintenance not found", field="maintenanceId")
+    maintenance = await locked_row(outbox, Maintenance, maintenance_id, what="Maintenance", field="maintenanceId")
     return maintenance, rules.maintenance_status(times_of(maintenance), clock.now())
 
 
@@ -120,30 +118,30 @@ async def update_maintenance(
     *,
     actor: Principal,
     maintenance_id: int,
-    title: str | None = UNSET,
-    component_ids: Sequence[int] | None = UNSET,
-    scheduled_for: datetime | None = UNSET,
-    scheduled_until: datetime | None = UNSET,
+    title: OrUnset[str | None] = UNSET,
+    component_ids: OrUnset[Sequence[int] | None] = UNSET,
+    scheduled_for: OrUnset[datetime | None] = UNSET,
+    scheduled_until: OrUnset[datetime | None] = UNSET,
 ) -> Maintenance:
     """Edit a maintenance that has not ended. Only the future can move: the start and the
     components while it is SCHEDULED, the end until it is over."""
     require(actor, Action.RESPOND)
     if title is not UNSET:
         title = single_line(title or "", field="title", max_length=TITLE_MAX)
-    components = await _component_ids(component_ids) if component_ids not in (UNSET, None) else UNSET
+    components = await _component_ids(component_ids) if provided(component_ids) else UNSET
     async with public_change() as change:
         maintenance, status = await _locked(change.outbox, maintenance_id)
         _require_open(status)
         now = clock.now()
         start, end = maintenance.scheduled_for, maintenance.scheduled_until
-        if scheduled_for not in (UNSET, None) and scheduled_for != start:
+        if provided(scheduled_for) and scheduled_for != start:
             if status is not MS.SCHEDULED:
                 raise InvalidTransition("The maintenance has started: its start cannot move", field="scheduledFor")
             start = _aware(scheduled_for, "scheduledFor")
             if start < now - _GRACE:
                 raise ValidationFailed("scheduledFor must not be in the past", field="scheduledFor")
             start = max(start, now)
-        if scheduled_until not in (UNSET, None):
+        if provided(scheduled_until):
             end = _aware(scheduled_until, "scheduledUntil")
         _check_window(start, end, now)
         if components is not UNSET:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
 
 import orjson
 from tortoise.expressions import Q, Subquery
@@ -23,7 +24,7 @@ from app.statuspage.models import (
     PublicIncident,
     StatusUpdate,
 )
-from app.statuspage.views import (
+from app.statuspage.snapshot import (
     LATEST_INCIDENTS,
     LATEST_MAINTENANCES,
     UPTIME_DAYS,
@@ -149,61 +150,112 @@ def _display_order(components: list[Component], groups: list[ComponentGroup]) ->
     group_key = {g.id: (g.position, 1, g.id) for g in groups}
 
     def key(c: Component) -> tuple[int, ...]:
-        top = group_key[c.group_id] if c.group_id in group_key else (c.position, 0, c.id)
+        own = (c.position, 0, c.id)
+        top = own if c.group_id is None else group_key.get(c.group_id, own)
         return (*top, c.position, c.id)
 
     return sorted(components, key=key)
 
 
+@dataclass(frozen=True)
+class _Period:
+    """The days the uptime bars cover, in the page's time zone, up to `now`."""
+
+    now: datetime
+    tz: tzinfo
+    days: list[date]
+
+    @property
+    def start(self) -> datetime:
+        return uptime.day_bounds(self.days[0], self.tz)[0]
+
+    @property
+    def end_of_today(self) -> datetime:
+        return uptime.day_bounds(self.days[-1], self.tz)[1]
+
+
 async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
     """Everything the public may see, as of `now` (about ten queries, whatever the size)."""
-    tz = page.tz
-    today = now.astimezone(tz).date()
-    days = uptime.days_ending(today, UPTIME_DAYS)
-    window_start = uptime.day_bounds(days[0], tz)[0]
+    period = _Period(now, page.tz, uptime.days_ending(now.astimezone(page.tz).date(), UPTIME_DAYS))
     groups = await ComponentGroup.all().order_by("position", "id")
     components = _display_order(await Component.all(), groups)
-    changes: dict[int, list[ComponentStatusChange]] = defaultdict(list)
-    for change in await ComponentStatusChange.filter(at__gte=window_start).order_by("at", "id"):
-        changes[change.component_id].append(change)
-    maintenances = await _maintenances(window_start, now)
+    maintenances = await _maintenances(period.start, now)
+    times = {m.id: times_of(m) for m in await Maintenance.filter(id__in=[v.id for v in maintenances])}
+    component_views = await _component_views(components, _windows(maintenances, times), period)
+    group_views = _group_views(groups, component_views)
+    incidents = await _public_incidents({c.id for c in components})
+    overall = await _overall(component_views, incidents, maintenances)
+    boundaries = [b for t in times.values() for b in (t.start, t.end)]
+    updated_at = await _updated_at([b for b in boundaries if b <= now], now)
+    expires = [now + REFRESH, period.end_of_today, *(b for b in boundaries if b > now)]
+    body = (page, updated_at, overall, group_views, component_views, incidents, maintenances)
+    return Snapshot(
+        page=page,
+        updated_at=updated_at,
+        overall=overall,
+        groups=group_views,
+        components=tuple(component_views),
+        incidents=tuple(incidents),
+        maintenances=tuple(maintenances),
+        revision=hashlib.blake2b(orjson.dumps(body), digest_size=10).hexdigest(),
+        built_at=now,
+        expires_at=min(expires),
+    )
+
+
+def _windows(
+    maintenances: Sequence[MaintenanceView], times: dict[int, rules.MaintenanceTimes]
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """The maintenance windows laid over each component, by component id."""
     windows: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    maintenance_rows = {m.id: m for m in await Maintenance.filter(id__in=[v.id for v in maintenances])}
     for view in maintenances:
-        window = times_of(maintenance_rows[view.id]).window()
+        window = times[view.id].window()
         if window is not None:
             for component_id in view.component_ids:
                 windows[component_id].append(window)
+    return windows
 
-    component_views = []
-    for c in components:
-        mine = changes[c.id]
-        start = max(window_start, c.created_at)
-        initial = ComponentStatus(mine[0].from_status or mine[0].to_status) if mine else ComponentStatus(c.status)
-        intervals = uptime.effective_intervals(
-            start, initial, [(x.at, ComponentStatus(x.to_status)) for x in mine], windows[c.id], now
-        )
-        daily = uptime.daily(intervals, days, tz)
-        percentage = uptime.overall(daily)
-        in_window = any(a <= now < b for a, b in windows[c.id])
-        component_views.append(
-            ComponentView(
-                id=c.id,
-                name=c.name,
-                description=c.description,
-                position=c.position,
-                group_id=c.group_id,
-                status=rules.effective_status(ComponentStatus(c.status), in_window),
-                created_at=c.created_at,
-                updated_at=c.updated_at,
-                uptime=UptimeView(None if percentage is None else round(percentage * 100, 4), tuple(daily)),
-            )
-        )
+
+async def _component_views(
+    components: Sequence[Component], windows: dict[int, list[tuple[datetime, datetime]]], period: _Period
+) -> list[ComponentView]:
+    """Each component with its shown status and its uptime over the period."""
+    changes: dict[int, list[ComponentStatusChange]] = defaultdict(list)
+    for change in await ComponentStatusChange.filter(at__gte=period.start).order_by("at", "id"):
+        changes[change.component_id].append(change)
+    return [_component_view(c, changes[c.id], windows[c.id], period) for c in components]
+
+
+def _component_view(
+    c: Component, mine: Sequence[ComponentStatusChange], windows: Sequence[tuple[datetime, datetime]], period: _Period
+) -> ComponentView:
+    now = period.now
+    initial = ComponentStatus(mine[0].from_status or mine[0].to_status) if mine else ComponentStatus(c.status)
+    intervals = uptime.effective_intervals(
+        max(period.start, c.created_at), initial, [(x.at, ComponentStatus(x.to_status)) for x in mine], windows, now
+    )
+    daily = uptime.daily(intervals, period.days, period.tz)
+    percentage = uptime.overall(daily)
+    in_window = any(a <= now < b for a, b in windows)
+    return ComponentView(
+        id=c.id,
+        name=c.name,
+        description=c.description,
+        position=c.position,
+        group_id=c.group_id,
+        status=rules.effective_status(ComponentStatus(c.status), in_window),
+        created_at=c.created_at,
+        updated_at=c.updated_at,
+        uptime=UptimeView(None if percentage is None else round(percentage * 100, 4), tuple(daily)),
+    )
+
+
+def _group_views(groups: Sequence[ComponentGroup], component_views: Sequence[ComponentView]) -> tuple[GroupView, ...]:
     by_group: dict[int, list[ComponentView]] = defaultdict(list)
     for view in component_views:
         if view.group_id is not None:
             by_group[view.group_id].append(view)
-    group_views = tuple(
+    return tuple(
         GroupView(
             id=g.id,
             name=g.name,
@@ -216,10 +268,15 @@ async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
         )
         for g in groups
     )
-    incidents = await _public_incidents({c.id for c in components})
+
+
+async def _overall(
+    component_views: Sequence[ComponentView], incidents: Sequence[IncidentView], maintenances: Sequence[MaintenanceView]
+) -> rules.Overall:
+    """The page's headline: from the components, the unresolved incidents' impacts, maintenance."""
     shown = {v.id: v.status for v in component_views}
     overrides = {row.id: row.impact_override for row in await PublicIncident.filter(id__in=[i.id for i in incidents])}
-    overall = rules.overall(
+    return rules.overall(
         (v.status for v in component_views),
         (
             rules.current_impact(overrides.get(i.id), [shown[c] for c in i.component_ids if c in shown])
@@ -228,26 +285,12 @@ async def build_snapshot(page: PageConfig, now: datetime) -> Snapshot:
         ),
         maintenance_active=any(m.active for m in maintenances),
     )
+
+
+async def _updated_at(passed_boundaries: Sequence[datetime], now: datetime) -> datetime:
+    """When the page last changed: a command's change, or a maintenance starting or ending."""
     state = await PageState.get_or_none(id=1)
-    boundaries = [b for m in maintenance_rows.values() for b in (times_of(m).start, times_of(m).end)]
-    passed = [b for b in boundaries if b <= now]
-    updated_at = max([*passed, *([state.updated_at] if state else [])], default=now)
-    expires = [now + REFRESH, uptime.day_bounds(today, tz)[1]]
-    expires += [b for b in boundaries if b > now]
-    body = (page, updated_at, overall, group_views, component_views, incidents, maintenances)
-    revision = hashlib.blake2b(orjson.dumps(body), digest_size=10).hexdigest()
-    return Snapshot(
-        page=page,
-        updated_at=updated_at,
-        overall=overall,
-        groups=group_views,
-        components=tuple(component_views),
-        incidents=tuple(incidents),
-        maintenances=tuple(maintenances),
-        revision=revision,
-        built_at=now,
-        expires_at=min(expires),
-    )
+    return max([*passed_boundaries, *([state.updated_at] if state else [])], default=now)
 
 
 async def status_updates(incident_ids: Sequence[int]) -> dict[int, list[StatusUpdate]]:

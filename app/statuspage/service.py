@@ -4,25 +4,24 @@ on incidents. Each runs in one transaction and publishes after commit."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from app import clock
 from app.catalog import service as catalog
+from app.commands import Changes, locked_row, provided
 from app.errors import NotFound, ValidationFailed
 from app.events import Outbox
 from app.identity.policy import Action, Principal, require
-from app.ids import to_global_id
 from app.incidents import queries as incident_queries
 from app.incidents import timeline
 from app.incidents.enums import TimelineKind
 from app.incidents.store import locked, save
-from app.statuspage import rules
 from app.statuspage.cache import public_change
-from app.statuspage.enums import UNRESOLVED_STATUSES, Audience, ComponentStatus, Impact, PublicStatus
+from app.statuspage.enums import Audience, ComponentStatus, Impact, PublicStatus
 from app.statuspage.models import Component, ComponentGroup, ComponentStatusChange, PublicIncident, StatusUpdate
+from app.statuspage.publishing import PublicRequest, Published, go_public
 from app.text import TITLE_MAX, multi_line, single_line
+from app.unset import UNSET, OrUnset
 
-UNSET: Any = object()
 _NAME_MAX = 100
 _DESCRIPTION_MAX = 5_000
 _POSITION_LIMIT = 1_000_000
@@ -67,21 +66,19 @@ async def update_group(
     *,
     actor: Principal,
     group_id: int,
-    name: str | None = UNSET,
-    description: str | None = UNSET,
-    position: int | None = UNSET,
+    name: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    position: OrUnset[int | None] = UNSET,
 ) -> ComponentGroup:
     """Rename, describe or move a group; omitted fields stay."""
     require(actor, Action.ADMIN)
     async with public_change() as change:
-        group = await ComponentGroup.filter(id=group_id).using_db(change.outbox.connection).select_for_update().first()
-        if group is None:
-            raise NotFound("Component group not found", field="groupId")
+        group = await locked_row(change.outbox, ComponentGroup, group_id, what="Component group", field="groupId")
         if name is not UNSET:
             group.name = single_line(name or "", field="name", max_length=_NAME_MAX)
         if description is not UNSET:
             group.description = multi_line(description or "", field="description", max_length=_DESCRIPTION_MAX)
-        if position is not UNSET and position is not None:
+        if provided(position):
             group.position = _position(position)
         group.updated_at = clock.now()
         await group.save(using_db=change.outbox.connection)
@@ -103,16 +100,16 @@ async def _record(
     *,
     previous: ComponentStatus | None,
     actor_id: int | None,
-    incident_id: int | None = None,
-    status_update_id: int | None = None,
+    update: StatusUpdate | None = None,
 ) -> None:
+    """A component's status history gains a change (with the status update that made it)."""
     await ComponentStatusChange.create(
         component_id=component.id,
         at=component.updated_at,
         from_status=previous,
         to_status=to,
-        incident_id=incident_id,
-        status_update_id=status_update_id,
+        incident_id=update.incident_id if update else None,
+        status_update_id=update.id if update else None,
         actor_id=actor_id,
         using_db=outbox.connection,
     )
@@ -155,11 +152,11 @@ async def update_component(
     *,
     actor: Principal,
     component_id: int,
-    name: str | None = UNSET,
-    description: str | None = UNSET,
-    group_id: int | None = UNSET,
-    position: int | None = UNSET,
-    service_id: int | None = UNSET,
+    name: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    group_id: OrUnset[int | None] = UNSET,
+    position: OrUnset[int | None] = UNSET,
+    service_id: OrUnset[int | None] = UNSET,
 ) -> Component:
     """Edit a component's name, description, group, position or service; omitted fields stay."""
     require(actor, Action.ADMIN)
@@ -175,7 +172,7 @@ async def update_component(
             component.description = multi_line(description or "", field="description", max_length=_DESCRIPTION_MAX)
         if group_id is not UNSET:
             component.group_id = group_id
-        if position is not UNSET and position is not None:
+        if provided(position):
             component.position = _position(position)
         if service_id is not UNSET:
             component.service_id = service_id
@@ -192,11 +189,8 @@ async def delete_component(*, actor: Principal, component_id: int) -> None:
             raise NotFound("Component not found", field="componentId")
 
 
-async def _locked_component(outbox: Outbox, component_id: int, field: str = "componentId") -> Component:
-    component = await Component.filter(id=component_id).using_db(outbox.connection).select_for_update().first()
-    if component is None:
-        raise NotFound("Component not found", field=field)
-    return component
+async def _locked_component(outbox: Outbox, component_id: int) -> Component:
+    return await locked_row(outbox, Component, component_id, what="Component", field="componentId")
 
 
 async def set_component_status(*, actor: Principal, component_id: int, status: ComponentStatus) -> Component:
@@ -243,145 +237,54 @@ async def post_status_update(
     if public_title is not None:
         public_title = single_line(public_title, field="publicTitle", max_length=TITLE_MAX)
     if audience is Audience.INTERNAL:
-        for given, field in ((wanted, "componentImpacts"), (public_title, "publicTitle"), (impact, "impact")):
-            if given:
-                raise ValidationFailed(f"{field} is public: post it with a PUBLIC update", field=field)
+        _require_private_only(wanted=wanted, public_title=public_title, impact=impact)
     if not await incident_queries.get_visible(actor, [incident_id]):
         raise NotFound("Incident not found", field="incidentId")
     async with public_change() as change:
         change.public = audience is Audience.PUBLIC
         outbox = change.outbox
         incident = await locked(outbox, incident_id, actor)
-        if audience is Audience.PUBLIC and incident.private:
-            raise ValidationFailed("A private incident never appears on the status page", field="audience")
         now = clock.now()
-        impacts: list[dict[str, Any]] = []
-        touched: list[tuple[Component, ComponentStatus]] = []
-        title_changed = False
+        published = Published(public_status)
         if audience is Audience.PUBLIC:
-            public = await PublicIncident.filter(incident_id=incident.id).using_db(outbox.connection).first()
-            current = PublicStatus(public.status) if public is not None and public.status else None
-            status = public_status or current or PublicStatus.INVESTIGATING
-            if status not in UNRESOLVED_STATUSES and (current is None or current in UNRESOLVED_STATUSES):
-                for component_id in await _set_by(outbox, incident.id, exclude=wanted.keys()):
-                    wanted[component_id] = ComponentStatus.OPERATIONAL  # resolving restores what it broke
-            touched, impacts = await _apply(outbox, wanted, now)
-            title_changed = await _publish(outbox, public, incident, status, public_title, impact, impacts, now)
-            public_status = status
+            if incident.private:
+                raise ValidationFailed("A private incident never appears on the status page", field="audience")
+            request = PublicRequest(wanted, public_status, public_title, impact)
+            published = await go_public(outbox, incident, request, now)
         event = await timeline.append(
             outbox,
             incident,
             TimelineKind.STATUS_UPDATE,
             actor_id=actor.user_id,
             message=message,
-            data={
-                "audience": audience.value,
-                "publicStatus": public_status.value if public_status else None,
-                "componentImpacts": [
-                    {**i, "componentId": to_global_id("StatusComponent", i["componentId"])} for i in impacts
-                ],
-                **({"publicTitle": public_title} if title_changed else {}),
-            },
-            incident_changed=title_changed,
+            data=published.timeline_data(audience, public_title),
+            incident_changed=published.title_changed,
         )
         update = await StatusUpdate.create(
             incident_id=incident.id,
             audience=audience,
-            public_status=public_status,
+            public_status=published.status,
             message=message,
-            impacts=impacts,
+            impacts=published.impacts,
             author_id=actor.user_id,
             timeline_sequence=event.sequence,
             created_at=now,
             using_db=outbox.connection,
         )
-        for component, previous in touched:
-            await _record(
-                outbox,
-                component,
-                ComponentStatus(component.status),
-                previous=previous,
-                actor_id=actor.user_id,
-                incident_id=incident.id,
-                status_update_id=update.id,
-            )
+        for component, previous in published.touched:
+            status = ComponentStatus(component.status)
+            await _record(outbox, component, status, previous=previous, actor_id=actor.user_id, update=update)
         await save(outbox, incident, [])
     return update
 
 
-async def _set_by(outbox: Outbox, incident_id: int, *, exclude: Any) -> list[int]:
-    """Components whose current (non-operational) status this incident set last."""
-    conn = outbox.connection
-    broken = await Component.exclude(status=ComponentStatus.OPERATIONAL).using_db(conn).values_list("id", flat=True)
-    found = []
-    for component_id in broken:
-        if component_id in exclude:
-            continue
-        last = (
-            await ComponentStatusChange.filter(component_id=component_id).using_db(conn).order_by("-at", "-id").first()
-        )
-        if last is not None and last.incident_id == incident_id:
-            found.append(component_id)
-    return found
-
-
-async def _apply(
-    outbox: Outbox, wanted: dict[int, ComponentStatus], now: Any
-) -> tuple[list[tuple[Component, ComponentStatus]], list[dict[str, Any]]]:
-    """Set the components' statuses (locked in id order); the impacts as they were applied."""
-    if not wanted:
-        return [], []
-    rows = await Component.filter(id__in=list(wanted)).using_db(outbox.connection).select_for_update().order_by("id")
-    if len(rows) != len(wanted):
-        raise NotFound("Component not found", field="componentImpacts")
-    by_id = {row.id: row for row in rows}
-    touched, impacts = [], []
-    for component_id, status in wanted.items():
-        component = by_id[component_id]
-        previous = ComponentStatus(component.status)
-        impacts.append(
-            {"componentId": component.id, "name": component.name, "from": previous.value, "to": status.value}
-        )
-        if previous is not status:
-            component.status = status
-            component.updated_at = now
-            await component.save(update_fields=["status", "updated_at"], using_db=outbox.connection)
-            touched.append((component, previous))
-    return touched, impacts
-
-
-async def _publish(
-    outbox: Outbox,
-    public: PublicIncident | None,
-    incident: Any,
-    status: PublicStatus,
-    title: str | None,
-    impact: Impact | None,
-    impacts: list[dict[str, Any]],
-    now: Any,
-) -> bool:
-    """Bring the incident's public face up to date; True when its public title changed."""
-    if public is None:
-        public = PublicIncident(incident_id=incident.id, title="", updated_at=now)
-    old_title = public.title
-    public.title = title or public.title or incident.title
-    if public.published_at is None:
-        public.published_at = now
-    was_unresolved = public.status is None or public.status in UNRESOLVED_STATUSES
-    public.status = status
-    if status is PublicStatus.MONITORING and public.monitoring_at is None:
-        public.monitoring_at = now
-    if status in UNRESOLVED_STATUSES:
-        public.resolved_at = None
-    elif was_unresolved:
-        public.resolved_at = now
-    reached = [rules.STATUS_IMPACT[ComponentStatus(i["to"])] for i in impacts]
-    public.impact = rules.max_impact([Impact(public.impact), *reached])
-    if impact is not None:
-        public.impact_override = impact
-    public.updated_at = now
-    await public.save(using_db=outbox.connection)
-    return public.title != old_title
+def _require_private_only(
+    *, wanted: dict[int, ComponentStatus], public_title: str | None, impact: Impact | None
+) -> None:
+    """An INTERNAL update carries nothing meant for the public."""
+    for given, field in ((wanted, "componentImpacts"), (public_title, "publicTitle"), (impact, "impact")):
+        if given:
+            raise ValidationFailed(f"{field} is public: post it with a PUBLIC update", field=field)
 
 
 async def set_public_title(*, actor: Principal, incident_id: int, public_title: str) -> PublicIncident:
@@ -400,10 +303,11 @@ async def set_public_title(*, actor: Principal, incident_id: int, public_title: 
         if public is None:
             public = PublicIncident(incident_id=incident.id, title="", updated_at=now)
         change.public = public.published_at is not None
-        previous = public.title
-        if previous == public_title:
+        if public.title == public_title:
             change.public = False
             return public
+        changes = Changes()
+        changes.record("publicTitle", public.title or None, public_title)
         public.title = public_title
         public.updated_at = now
         await public.save(using_db=outbox.connection)
@@ -412,8 +316,8 @@ async def set_public_title(*, actor: Principal, incident_id: int, public_title: 
             incident,
             TimelineKind.FIELD_CHANGED,
             actor_id=actor.user_id,
-            message="Updated publicTitle",
-            data={"changes": {"publicTitle": {"from": previous or None, "to": public_title}}},
+            message="Updated " + ", ".join(changes.names),
+            data={"changes": changes.as_data()},
         )
         await save(outbox, incident, [])
     return public

@@ -12,8 +12,7 @@ from app.alerts.models import Alert, AlertRules
 from app.catalog import service as catalog
 from app.catalog.models import Service
 from app.incidents import service as incidents
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.incidents.models import Incident, TimelineEvent
 from tests.alerts import payloads
 from tests.alerts.support import connect, deliver

@@ -17,7 +17,7 @@ from app.broker import create_broker
 from app.identity import service as identity
 from app.identity.models import ApiToken, Role
 from app.identity.policy import Principal, Unauthenticated
-from app.identity.token_cache import TOPIC, TokenCache, revoked_message, token_cache, watch
+from app.identity.token_cache import TOPIC, TokenCache, TokenRevoked, token_cache, watch
 from app.ids import to_global_id
 from tests.conftest import Actor, Backend
 from tests.live import live_server
@@ -88,7 +88,7 @@ async def test_a_revocation_published_by_another_process_is_forgotten_here() -> 
         await asyncio.sleep(0.05)
         cache.put("a", principal(5), looked_up_at=cache.generation)
         cache.put("b", principal(6), looked_up_at=cache.generation)
-        await broker.publish(TOPIC, orjson.dumps(revoked_message(5)))
+        await broker.publish(TOPIC, orjson.dumps(TokenRevoked(5).payload()))
         for _ in range(50):
             if cache.get("a") is None:
                 break

@@ -6,8 +6,7 @@ import asyncio
 
 from app.errors import DomainError, ErrorCode
 from app.incidents import service
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.incidents.models import Incident, TimelineEvent
 from tests.conftest import Actor
 

@@ -9,8 +9,8 @@ import pytest
 
 from app.errors import DomainError, ErrorCode
 from app.incidents import hooks, service, timeline
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity, TimelineKind
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import Incident, TimelineEvent
 from tests.conftest import Actor
 

@@ -7,9 +7,9 @@ from itertools import product
 
 import pytest
 
+from app.incidents.enums import IncidentStatus
 from app.incidents.lifecycle import (
     TRANSITIONS,
-    IncidentStatus,
     TransitionRefused,
     allowed_targets,
     plan_transition,

@@ -12,7 +12,7 @@ from app.errors import DomainError, ErrorCode
 from app.identity.models import Role
 from app.incidents import service
 from app.incidents.enums import IncidentRole, Severity, TimelineKind
-from app.incidents.lifecycle import IncidentStatus as S
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.models import Incident, RoleAssignment, TimelineEvent
 from tests.conftest import Actor, make_actor
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.identity.models import Role
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import Incident
 from app.postmortems import review
 from app.postmortems.models import Postmortem

@@ -13,9 +13,10 @@ from app.identity.models import Role
 from app.incidents import service as incidents
 from app.incidents.enums import Severity
 from app.incidents.models import TimelineEvent
-from app.postmortems import action_item_queries as queries
-from app.postmortems import action_items, service
-from app.postmortems.action_item_queries import ActionItemFilter
+from app.postmortems import service
+from app.postmortems.action_items import queries
+from app.postmortems.action_items import service as action_items
+from app.postmortems.action_items.queries import ActionItemFilter
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.models import ActionItem
 from tests.conftest import Actor, make_actor

@@ -10,8 +10,8 @@ import pytest
 from app.config import load_settings
 from app.errors import DomainError, ErrorCode
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import Incident
 from app.postmortems import integration, review, service
 from app.postmortems.integration import PostmortemRequired

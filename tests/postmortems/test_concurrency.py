@@ -7,10 +7,11 @@ import asyncio
 
 from app.errors import DomainError, ErrorCode
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import Incident, TimelineEvent
-from app.postmortems import action_items, service
+from app.postmortems import service
+from app.postmortems.action_items import service as action_items
 from app.postmortems.enums import ActionItemKind
 from app.postmortems.models import Postmortem, PostmortemRevision
 from app.postmortems.service import SectionEdit

@@ -8,10 +8,11 @@ import pytest
 from app.errors import DomainError, ErrorCode
 from app.identity.models import Role
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.incidents.models import TimelineEvent
-from app.postmortems import action_items, review, service
+from app.postmortems import review, service
+from app.postmortems.action_items import service as action_items
 from app.postmortems.content import Factor, TemplateSection, Why
 from app.postmortems.enums import ActionItemKind, FactorCategory, PostmortemStatus, SectionKind
 from app.postmortems.models import Postmortem, PostmortemAuthor, PostmortemRevision, PostmortemTimelineEntry

@@ -14,7 +14,8 @@ from app.api.graphql.schema import build_schema
 from app.errors import DomainError
 from app.identity.models import Role
 from app.ids import to_global_id
-from app.postmortems import action_items, review, service
+from app.postmortems import review, service
+from app.postmortems.action_items import service as action_items
 from app.postmortems.enums import ActionItemKind
 from app.postmortems.service import SectionEdit
 from tests.conftest import Actor, make_actor

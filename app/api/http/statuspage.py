@@ -23,8 +23,8 @@ from starlette.routing import Route
 from app.api.http import statuspage_feed, statuspage_html, statuspage_v2
 from app.config import Settings
 from app.statuspage.cache import public_cache
+from app.statuspage.snapshot import Snapshot
 from app.statuspage.uptime import day_bounds
-from app.statuspage.views import Snapshot
 
 PUBLIC_PREFIXES = ("/api/v2/", "/status")
 JSON = b"application/json"

@@ -7,7 +7,7 @@ from datetime import datetime
 from feedgen.feed import FeedGenerator
 
 from app.ids import to_global_id
-from app.statuspage.views import Snapshot
+from app.statuspage.snapshot import Snapshot
 
 FEED_ENTRIES = 50
 

@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from app.ids import to_global_id
 from app.statuspage import rules
 from app.statuspage.enums import ComponentStatus, MaintenanceStatus
+from app.statuspage.snapshot import ComponentView, IncidentView, MaintenanceView, Snapshot
 from app.statuspage.uptime import UptimeDay
-from app.statuspage.views import ComponentView, IncidentView, MaintenanceView, Snapshot
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSS = (TEMPLATES / "status.css").read_bytes()

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.ids import to_global_id
 from app.statuspage.enums import MaintenanceStatus
-from app.statuspage.views import ComponentView, GroupView, IncidentView, MaintenanceView, Snapshot
+from app.statuspage.snapshot import ComponentView, GroupView, IncidentView, MaintenanceView, Snapshot
 
 Json = dict[str, Any]
 

@@ -4,8 +4,7 @@ from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise.migrations import operations as ops
 
-from app.incidents.enums import IncidentRole, Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity
 
 
 class Migration(migrations.Migration):

@@ -9,9 +9,10 @@ from typing import Any
 
 from app import clock
 from app.ids import parse_pk
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus
 from app.incidents.models import TimelineEvent
-from app.postmortems import action_items, review, service
+from app.postmortems import review, service
+from app.postmortems.action_items import service as action_items
 from app.postmortems.content import TemplateSection
 from app.postmortems.enums import LinkProvider, SectionKind
 from tests.api.graphql.authz_rules import Access, Caller, Outcome, Private, Rule, Variables, ids, mutation

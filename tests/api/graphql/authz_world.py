@@ -22,11 +22,11 @@ from app.identity.policy import Principal
 from app.ids import to_global_id
 from app.incidents import access
 from app.incidents import service as incidents
-from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentStatus, Severity
 from app.incidents.models import Incident, TimelineEvent
-from app.postmortems import action_items, curation, review
+from app.postmortems import curation, review
 from app.postmortems import service as postmortems
+from app.postmortems.action_items import service as action_items
 from app.postmortems.models import Postmortem, PostmortemTimelineEntry
 from app.statuspage import maintenance
 from app.statuspage import service as statuspage

@@ -17,8 +17,8 @@ from app.incidents import access
 from app.incidents import service as incidents
 from app.incidents.enums import IncidentRole, Severity
 from app.incidents.models import TimelineEvent
-from app.postmortems import action_items
 from app.postmortems import service as postmortems
+from app.postmortems.action_items import service as action_items
 from app.statuspage import service as statuspage
 from app.statuspage.enums import Audience, PublicStatus
 from tests.conftest import Actor, make_actor

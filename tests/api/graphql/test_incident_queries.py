@@ -7,8 +7,7 @@ from typing import Any
 
 from app.catalog import service as catalog
 from app.incidents import service
-from app.incidents.enums import IncidentRole, Severity
-from app.incidents.lifecycle import IncidentStatus
+from app.incidents.enums import IncidentRole, IncidentStatus, Severity
 from tests.conftest import Actor, GraphQLClient
 from tests.contract import document
 

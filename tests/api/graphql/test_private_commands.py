@@ -17,8 +17,8 @@ from app.ids import to_global_id
 from app.incidents import service as incidents
 from app.incidents.enums import Severity
 from app.incidents.models import TimelineEvent
-from app.postmortems import action_items
 from app.postmortems import service as postmortems
+from app.postmortems.action_items import service as action_items
 from tests.conftest import Actor, GraphQLClient, make_actor
 
 NEVER = 999_999

@@ -14,7 +14,8 @@ from app.ids import to_global_id
 from app.incidents import access
 from app.incidents.enums import Severity
 from app.incidents.models import Incident
-from app.postmortems import action_items, curation, review, service
+from app.postmortems import curation, review, service
+from app.postmortems.action_items import service as action_items
 from app.postmortems.content import Factor, Why
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, FactorCategory, LinkProvider
 from app.postmortems.models import Postmortem, PostmortemTimelineEntry

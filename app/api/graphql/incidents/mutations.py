@@ -19,7 +19,7 @@ from app.api.graphql.incidents.types import (
 from app.api.graphql.relay import pk_of, pks_of
 from app.api.graphql.scalars import DateTime
 from app.incidents import access, service
-from app.incidents.lifecycle import IncidentStatus as Status
+from app.incidents.enums import IncidentStatus as Status
 
 
 @strawberry.input

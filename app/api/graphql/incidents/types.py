@@ -18,9 +18,9 @@ from app.api.graphql.statuspage.types import PublicIncidentStatus, StatusUpdate,
 from app.ids import to_global_id
 from app.incidents import lifecycle, timeline
 from app.incidents.enums import IncidentRole as IncidentRoleEnum
+from app.incidents.enums import IncidentStatus as IncidentStatusEnum
 from app.incidents.enums import Severity as SeverityEnum
 from app.incidents.enums import TimelineKind
-from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
 from app.incidents.models import Incident as IncidentModel
 from app.incidents.models import RoleAssignment as RoleAssignmentModel
 from app.incidents.models import TimelineEvent as TimelineEventModel

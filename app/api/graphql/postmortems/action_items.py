@@ -18,15 +18,15 @@ from app.api.graphql.relay import Node, PageInfo, page_info, pk_of
 from app.api.graphql.scalars import DateTime
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
-from app.postmortems import action_item_queries
-from app.postmortems import action_items as service
-from app.postmortems.action_item_queries import ActionItemFilter as DomainFilter
-from app.postmortems.common import UNSET
+from app.postmortems.action_items import queries as action_item_queries
+from app.postmortems.action_items import service
+from app.postmortems.action_items.queries import ActionItemFilter as DomainFilter
 from app.postmortems.enums import ActionItemKind as KindEnum
 from app.postmortems.enums import ActionItemPriority as PriorityEnum
 from app.postmortems.enums import ActionItemStatus as StatusEnum
 from app.postmortems.enums import LinkProvider
 from app.postmortems.models import ActionItem as ActionItemModel
+from app.unset import UNSET
 
 ActionItemPriority = strawberry.enum(PriorityEnum, name="ActionItemPriority", description="P1 is the most urgent.")
 ActionItemStatus = strawberry.enum(StatusEnum, name="ActionItemStatus")

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from app.identity.policy import Principal
-from app.postmortems import action_item_queries, queries
+from app.postmortems import queries
+from app.postmortems.action_items import queries as action_item_queries
 from app.postmortems.enums import ActionItemStatus
 from app.postmortems.models import ActionItem, Postmortem, PostmortemReviewer, PostmortemTemplate
 from app.postmortems.queries import CuratedEntry

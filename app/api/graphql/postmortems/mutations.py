@@ -20,11 +20,11 @@ from app.api.graphql.relay import pk_of, pks_of
 from app.api.graphql.scalars import DateTime
 from app.identity.policy import Principal
 from app.postmortems import curation, review, service
-from app.postmortems.common import UNSET
 from app.postmortems.content import Factor, TemplateSection, Why
 from app.postmortems.enums import SectionKind
 from app.postmortems.models import Postmortem as PostmortemModel
 from app.postmortems.service import SectionEdit
+from app.unset import UNSET
 
 
 @strawberry.input

@@ -18,7 +18,7 @@ from app.errors import NotFound
 from app.identity.policy import Action, require
 from app.ids import to_global_id
 from app.incidents import timeline as incident_timeline
-from app.incidents.lifecycle import IncidentStatus as IncidentStatusEnum
+from app.incidents.enums import IncidentStatus as IncidentStatusEnum
 from app.incidents.lifecycle import is_open
 from app.incidents.models import Incident as IncidentModel
 from app.postmortems import document, lifecycle, metrics

@@ -1,5 +1,5 @@
 """GraphQL types of the status page. Public types are built from the cached snapshot
-(`app.statuspage.views`), so a public query reads nothing the public outputs do not show."""
+(`app.statuspage.snapshot`), so a public query reads nothing the public outputs do not show."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from app.api.graphql.relay import Node
 from app.api.graphql.scalars import DateTime
 from app.identity.policy import Action, require
 from app.ids import to_global_id
-from app.statuspage import enums, views
+from app.statuspage import enums
 from app.statuspage import models as m
+from app.statuspage import snapshot as views
 from app.statuspage.uptime import UptimeDay as UptimeDayValue
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ import httpx
 from app.identity.models import Role
 from app.ids import to_global_id
 from app.incidents import service as incidents
+from app.incidents.enums import IncidentStatus as S
 from app.incidents.enums import Severity
-from app.incidents.lifecycle import IncidentStatus as S
 from app.postmortems.models import Postmortem
 from tests.api.graphql.ws.conftest import connect, init, receive, send
 from tests.conftest import Actor, make_actor

@@ -3,24 +3,27 @@ changing its status are recorded on the incident's timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 from app import clock
-from app.errors import NotFound, ValidationFailed, VersionConflict
+from app.commands import Changes, check_version, locked_row, provided
+from app.errors import NotFound, ValidationFailed
 from app.events import Outbox, unit_of_work
 from app.identity.models import User
 from app.identity.policy import Action, Principal, require
 from app.ids import to_global_id
 from app.incidents import store, timeline
 from app.incidents.enums import TimelineKind
-from app.postmortems.common import UNSET, check_can_see, postmortem_topic, visible_incident, visible_postmortem_incident
+from app.incidents.models import Incident
+from app.postmortems.common import ActionItemChanged, check_can_see, visible_incident, visible_postmortem_incident
 from app.postmortems.enums import ActionItemKind, ActionItemPriority, ActionItemStatus, LinkProvider
 from app.postmortems.lifecycle import CLOSED_ACTION_ITEM_STATUSES, action_item_refusal
 from app.postmortems.links import check_link
 from app.postmortems.models import ActionItem, Postmortem
 from app.postmortems.queries import visible_incidents
 from app.text import TEXT_MAX, multi_line, single_line
+from app.unset import UNSET, OrUnset
 
 
 async def _owner(owner_id: int | None, incident_id: int) -> int | None:
@@ -46,17 +49,8 @@ async def _postmortem_of(incident_id: int, postmortem_id: int | None) -> int | N
 
 def _announce(outbox: Outbox, item: ActionItem, *, actor_id: int | None, postmortem_ids: set[int | None]) -> None:
     """Co-authors of the postmortems the item is (or was) on see the change."""
-    for postmortem_id in postmortem_ids - {None}:
-        outbox.add(
-            postmortem_topic(postmortem_id),  # type: ignore[arg-type]
-            {
-                "type": "actionItem",
-                "postmortemId": postmortem_id,
-                "actionItemId": item.id,
-                "actorId": actor_id,
-                "sections": ["actionItems"],
-            },
-        )
+    for postmortem_id in sorted(pid for pid in postmortem_ids if pid is not None):
+        outbox.add(ActionItemChanged(postmortem_id, item.id, actor_id))
 
 
 async def create_action_item(
@@ -103,24 +97,29 @@ async def create_action_item(
             updated_at=now,
             using_db=outbox.connection,
         )
-        await timeline.append(
-            outbox,
-            incident,
-            TimelineKind.ACTION_ITEM_CREATED,
-            actor_id=actor.user_id,
-            message=f"Action item: {title}",
-            data={
-                "actionItemId": to_global_id("ActionItem", item.id),
-                "priority": priority.value,
-                "kind": kind.value,
-                "ownerId": to_global_id("User", owner) if owner else None,
-                "dueDate": due_date.isoformat() if due_date else None,
-            },
-            incident_changed=False,
-        )
-        await store.save(outbox, incident, [])
+        await _record_created(outbox, incident, item, actor)
         _announce(outbox, item, actor_id=actor.user_id, postmortem_ids={postmortem})
     return item
+
+
+async def _record_created(outbox: Outbox, incident: Incident, item: ActionItem, actor: Principal) -> None:
+    """The incident's timeline records the new item."""
+    await timeline.append(
+        outbox,
+        incident,
+        TimelineKind.ACTION_ITEM_CREATED,
+        actor_id=actor.user_id,
+        message=f"Action item: {item.title}",
+        data={
+            "actionItemId": to_global_id("ActionItem", item.id),
+            "priority": ActionItemPriority(item.priority).value,
+            "kind": ActionItemKind(item.kind).value,
+            "ownerId": to_global_id("User", item.owner_id) if item.owner_id else None,
+            "dueDate": item.due_date.isoformat() if item.due_date else None,
+        },
+        incident_changed=False,
+    )
+    await store.save(outbox, incident, [])
 
 
 async def _visible_item(actor: Principal, action_item_id: int) -> ActionItem:
@@ -132,14 +131,8 @@ async def _visible_item(actor: Principal, action_item_id: int) -> ActionItem:
 
 
 async def _locked_item(outbox: Outbox, action_item_id: int, expected_version: int | None) -> ActionItem:
-    item = await ActionItem.filter(id=action_item_id).using_db(outbox.connection).select_for_update().first()
-    if item is None:
-        raise NotFound("Action item not found", field="actionItemId")
-    if expected_version is not None and expected_version != item.version:
-        raise VersionConflict(
-            f"The action item is at version {item.version}, not {expected_version}; reload and retry",
-            field="expectedVersion",
-        )
+    item = await locked_row(outbox, ActionItem, action_item_id, what="Action item", field="actionItemId")
+    check_version(item, expected_version, what="action item")
     return item
 
 
@@ -148,34 +141,34 @@ async def update_action_item(
     actor: Principal,
     action_item_id: int,
     expected_version: int | None = None,
-    title: str | None = UNSET,
-    description: str | None = UNSET,
-    owner_id: int | None = UNSET,
-    due_date: date | None = UNSET,
-    priority: ActionItemPriority | None = UNSET,
-    kind: ActionItemKind | None = UNSET,
-    status: ActionItemStatus | None = UNSET,
-    postmortem_id: int | None = UNSET,
+    title: OrUnset[str | None] = UNSET,
+    description: OrUnset[str | None] = UNSET,
+    owner_id: OrUnset[int | None] = UNSET,
+    due_date: OrUnset[date | None] = UNSET,
+    priority: OrUnset[ActionItemPriority | None] = UNSET,
+    kind: OrUnset[ActionItemKind | None] = UNSET,
+    status: OrUnset[ActionItemStatus | None] = UNSET,
+    postmortem_id: OrUnset[int | None] = UNSET,
 ) -> ActionItem:
     """Change what is given (null clears the owner, the due date and the postmortem)."""
     require(actor, Action.RESPOND)
     current = await _visible_item(actor, action_item_id)
-    values: dict[str, Any] = {}
-    if title not in (UNSET, None):
+    values: dict[str, object] = {}
+    if provided(title):
         values["title"] = single_line(title, field="title")
-    if description not in (UNSET, None):
+    if provided(description):
         values["description"] = multi_line(description, field="description", max_length=TEXT_MAX)
     if owner_id is not UNSET:
         values["owner_id"] = await _owner(owner_id, current.incident_id)
     if due_date is not UNSET:
         values["due_date"] = due_date
-    if priority not in (UNSET, None):
+    if provided(priority):
         values["priority"] = priority
-    if kind not in (UNSET, None):
+    if provided(kind):
         values["kind"] = kind
     if postmortem_id is not UNSET:
         values["postmortem_id"] = await _postmortem_of(current.incident_id, postmortem_id)
-    target = None if status in (UNSET, None) else ActionItemStatus(status)
+    target = ActionItemStatus(status) if provided(status) else None
     return await _change(actor, current, expected_version, values, target)
 
 
@@ -220,7 +213,7 @@ async def _change(
     actor: Principal,
     current: ActionItem,
     expected_version: int | None,
-    values: dict[str, Any],
+    values: Mapping[str, object],
     status: ActionItemStatus | None,
 ) -> ActionItem:
     async with unit_of_work() as outbox:
@@ -229,36 +222,43 @@ async def _change(
         )
         item = await _locked_item(outbox, current.id, expected_version)
         previous_postmortem = item.postmortem_id
-        changed = [name for name, value in values.items() if getattr(item, name) != value]
-        for name in changed:
-            setattr(item, name, values[name])
         previous_status = ActionItemStatus(item.status)
+        changes = Changes()
+        for name, value in values.items():
+            changes.assign(item, name, value)
         if status is not None and status is not previous_status:
-            refusal = action_item_refusal(previous_status, status)
-            if refusal:
-                raise ValidationFailed(refusal, field="status")
-            item.status = status
-            item.completed_at = clock.now() if status in CLOSED_ACTION_ITEM_STATUSES else None
-            changed += ["status", "completed_at"]
-        if not changed:
+            _move(item, previous_status, status, changes)
+        if not changes:
             return item
         item.version += 1
         item.updated_at = clock.now()
-        await item.save(update_fields=[*changed, "version", "updated_at"], using_db=outbox.connection)
-        if incident is not None and "status" in changed:
-            await timeline.append(
-                outbox,
-                incident,
-                TimelineKind.ACTION_ITEM_STATUS_CHANGED,
-                actor_id=actor.user_id,
-                message=f"Action item {status.value if status else ''}: {item.title}",
-                data={
-                    "actionItemId": to_global_id("ActionItem", item.id),
-                    "from": previous_status.value,
-                    "to": item.status.value,
-                },
-                incident_changed=False,
-            )
-            await store.save(outbox, incident, [])
+        await item.save(update_fields=[*changes.fields, "version", "updated_at"], using_db=outbox.connection)
+        if incident is not None and "status" in changes:
+            await _record_status(outbox, incident, item, previous_status, actor)
         _announce(outbox, item, actor_id=actor.user_id, postmortem_ids={previous_postmortem, item.postmortem_id})
     return item
+
+
+def _move(item: ActionItem, previous: ActionItemStatus, status: ActionItemStatus, changes: Changes) -> None:
+    refusal = action_item_refusal(previous, status)
+    if refusal:
+        raise ValidationFailed(refusal, field="status")
+    changes.assign(item, "status", status)
+    changes.assign(item, "completed_at", clock.now() if status in CLOSED_ACTION_ITEM_STATUSES else None)
+
+
+async def _record_status(
+    outbox: Outbox, incident: Incident, item: ActionItem, previous: ActionItemStatus, actor: Principal
+) -> None:
+    """The incident's timeline records the item's new status."""
+    status = ActionItemStatus(item.status)
+    await timeline.append(
+        outbox,
+        incident,
+        TimelineKind.ACTION_ITEM_STATUS_CHANGED,
+        actor_id=actor.user_id,
+        message=f"Action item {status.value}: {item.title}",
+        data={"actionItemId": to_global_id("ActionItem", item.id), "from": previous.value, "to": status.value},
+        incident_changed=False,
+    )
+    await store.save(outbox, incident, [])
