@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Sequence
+from typing import Any, TypeVar
 
+import asyncpg  # type: ignore[import-untyped]
 from tortoise import Tortoise
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
@@ -12,6 +13,8 @@ from tortoise.migrations.executor import MigrationExecutor
 from tortoise.models import Model
 
 from app.config import Settings, get_settings
+
+_T = TypeVar("_T")
 
 # One Tortoise app per domain, each with its own models and migrations package.
 APPS: dict[str, str] = {
@@ -33,7 +36,8 @@ def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]
         connection = expand_db_url(database_url)
         connection["credentials"].setdefault("minsize", 1)
         connection["credentials"].setdefault("maxsize", pool_size)
-        connection["credentials"]["reset"] = _keep_session
+        connection["credentials"]["connection_class"] = SettledConnection
+        connection["credentials"]["reset"] = _reset_if_interrupted
     return {
         "connections": {"default": connection},
         "apps": {
@@ -49,13 +53,59 @@ def tortoise_config(database_url: str, *, pool_size: int = 10) -> dict[str, Any]
     }
 
 
-async def _keep_session(connection: Any) -> None:
-    """asyncpg's reset of a connection going back to the pool, minus its round trip.
+class SettledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """asyncpg's connection, knowing whether its last statement ran to its end.
 
-    The pool rolls back a transaction left open before calling this. asyncpg's default then also
-    runs `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, undoing session state the
-    application never sets, at the cost of one more round trip for every query outside a
-    transaction and at the end of every transaction (before its events are published)."""
+    asyncpg runs a statement with arguments in two exchanges: Parse/Describe/Flush, then
+    Bind/Execute/Sync. A task cancelled between the two (or a value that fails to encode for the
+    second) never sends the Sync, and the server keeps the statement's implicit transaction, and
+    the locks its parse took, open ("active", waiting on ClientRead) until the connection's next
+    statement. The client still believes the connection idle, so the pool's rollback of a
+    transaction left open does not see it. `interrupted` stays True from the start of a statement
+    until it returns normally."""
+
+    __slots__ = ("interrupted",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.interrupted = False
+
+    async def _settled(self, statement: Awaitable[_T]) -> _T:
+        self.interrupted = True
+        result = await statement
+        self.interrupted = False
+        return result
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().execute(*args, **kwargs))
+
+    async def executemany(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().executemany(*args, **kwargs))
+
+    async def fetch(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().fetch(*args, **kwargs))
+
+    async def fetchval(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().fetchval(*args, **kwargs))
+
+    async def fetchrow(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().fetchrow(*args, **kwargs))
+
+    async def fetchmany(self, *args: Any, **kwargs: Any) -> Any:
+        return await self._settled(super().fetchmany(*args, **kwargs))
+
+
+async def _reset_if_interrupted(connection: Any) -> None:
+    """Reset a connection going back to the pool with a round trip only when it needs one.
+
+    The pool rolls back a transaction left open before calling this. asyncpg's default reset
+    then runs `pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`, undoing session state
+    the application never sets, at the cost of one more round trip for every query outside a
+    transaction and at the end of every transaction (before its events are published). That
+    round trip is needed only after an interrupted statement: any complete one ends the
+    implicit transaction the interrupted one left on the server."""
+    if getattr(connection, "interrupted", True):
+        await connection.reset()
 
 
 def _settings_config(settings: Settings | None = None) -> dict[str, Any]:

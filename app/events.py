@@ -14,7 +14,6 @@ Subscribers receive the payloads as JSON objects."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -22,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import orjson
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionContext
+from tortoise.connection import get_connections
 from tortoise.transactions import in_transaction
 
 from app.broker import get_broker
@@ -92,28 +92,44 @@ async def unit_of_work() -> AsyncIterator[Outbox]:
 
 @contextlib.asynccontextmanager
 async def _transaction() -> AsyncIterator[BaseDBAsyncClient]:
-    """`in_transaction()`, safe against cancellation while it begins.
+    """`in_transaction()`, safe against cancellation (and failure) while it begins and ends.
 
     A task cancelled during BEGIN (graphql-core cancels the sibling root fields of one that
     fails) would keep the connection it took: SQLite's only connection, or one of the pool's.
     Tortoise gives it back only on exit, which a failed `__aenter__` never reaches; it has
     taken the connection once it has set its context token.
+
+    On exit, Tortoise restores the task's connection only after awaiting the pooled connection's
+    release; a cancellation landing there (the release itself is shielded and completes) skipped
+    that, and the task went on with a transaction client whose connection was back in the pool.
     """
     context = in_transaction()
     try:
         connection = await context.__aenter__()
-    except asyncio.CancelledError:
+    except BaseException as error:
         if hasattr(context, "token"):
             with contextlib.suppress(Exception):
-                await context.__aexit__(asyncio.CancelledError, None, None)
+                await _exit(context, error)
         raise
     try:
         yield connection
     except BaseException as error:
-        await context.__aexit__(type(error), error, error.__traceback__)  # rolls back, never swallows
+        await _exit(context, error)  # rolls back; Tortoise's exit never swallows the error
         raise
     else:
-        await context.__aexit__(None, None, None)
+        await _exit(context, None)
+
+
+async def _exit(context: TransactionContext, error: BaseException | None) -> None:
+    """`context.__aexit__`, then the task's own connection back in place however that ended."""
+    try:
+        if error is None:
+            await context.__aexit__(None, None, None)
+        else:
+            await context.__aexit__(type(error), error, error.__traceback__)
+    finally:
+        with contextlib.suppress(ValueError, RuntimeError):  # restored already: the exit ran to its end
+            get_connections().reset(getattr(context, "token", None))
 
 
 async def publish_all(events: Sequence[Event]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 import pytest
 from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
 
 from app import db
 from app.api.app import create_app
@@ -23,6 +24,7 @@ from app.identity import service as identity
 from app.identity.models import Role
 from app.identity.policy import Principal
 from app.statuspage.cache import public_cache
+from tests.live import application_named
 from tests.services import require_postgres
 
 os.environ.setdefault("FIREBREAK_LOG_LEVEL", "WARNING")
@@ -66,7 +68,7 @@ async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
         url, pg_name = await _create_pg_database(base)
     else:
         url = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    settings = load_settings(database_url=url, db_pool_size=20)
+    settings = load_settings(database_url=application_named(url, "firebreak-tests"), db_pool_size=20)
     await db.init(settings)
     await db.migrate()
     try:
@@ -101,10 +103,55 @@ async def wipe(backend: Backend) -> None:
     connection = get_connection("default")
     tables = await _app_tables(backend)
     if backend.is_postgres:
-        await connection.execute_script(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        await _truncate(tables)
     else:
         await connection.execute_script("".join(f"DELETE FROM {t};" for t in tables) + "DELETE FROM sqlite_sequence;")
     public_cache.invalidate()  # the tables changed under the status page's in-process cache
+
+
+# TRUNCATE takes an exclusive lock on every table: a transaction some process left open (a
+# connection leaked "idle in transaction", a statement left half-sent) would make it wait
+# forever. It waits this long, then the test fails and names the sessions that held it up.
+TRUNCATE_LOCK_TIMEOUT = "15s"
+TRUNCATE_STATEMENT_TIMEOUT = "60s"
+
+
+async def _truncate(tables: list[str]) -> None:
+    try:
+        async with in_transaction() as connection:
+            await connection.execute_script(
+                f"SET LOCAL lock_timeout = '{TRUNCATE_LOCK_TIMEOUT}';"
+                f"SET LOCAL statement_timeout = '{TRUNCATE_STATEMENT_TIMEOUT}';"
+                f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+            )
+    except Exception as error:
+        if not isinstance(error.__cause__ or error, (asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError)):
+            raise
+        held = "\n".join(await open_transactions()) or "(none left)"
+        pytest.fail(
+            f"emptying the tables timed out ({error}); open transactions on the test database:\n{held}", pytrace=False
+        )
+
+
+OPEN_TRANSACTIONS = (
+    "SELECT pid, application_name, client_port, state, now() - xact_start AS age, wait_event_type, wait_event,"
+    " left(query, 500) AS query FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL ORDER BY xact_start"
+)
+
+
+async def open_transactions() -> list[str]:
+    """Every other session of the current database inside a transaction: who it is, since when,
+    what it waits for and its last statement."""
+    return describe_sessions(await get_connection("default").execute_query_dict(OPEN_TRANSACTIONS))
+
+
+def describe_sessions(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [
+        f"pid {r['pid']} ({r['application_name'] or '?'}, port {r['client_port']}): {r['state']} for {r['age']},"
+        f" waiting on {r['wait_event_type']}/{r['wait_event']}; last statement: {r['query']}"
+        for r in rows
+    ]
 
 
 async def _app_tables(backend: Backend) -> list[str]:

@@ -48,6 +48,13 @@ class LiveServer:
         return self.process.wait(timeout=30)
 
 
+def application_named(database_url: str, name: str) -> str:
+    """A PostgreSQL URL whose sessions show as `name` in pg_stat_activity (who holds a lock)."""
+    if not database_url.startswith(("postgres://", "postgresql://")) or "application_name=" in database_url:
+        return database_url
+    return f"{database_url}{'&' if '?' in database_url else '?'}application_name={name}"
+
+
 @contextmanager
 def live_server(
     database_url: str, tmp_path: Path, *, redis_url: str | None = None, **settings: str
@@ -59,7 +66,7 @@ def live_server(
     }
     env.update(
         {
-            "DATABASE_URL": database_url,
+            "DATABASE_URL": application_named(database_url, f"firebreak-live-{port}"),
             "FIREBREAK_LOG_LEVEL": "INFO",
             "FIREBREAK_REDIS_PREFIX": f"test-{uuid.uuid4().hex[:8]}:",
         }
