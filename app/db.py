@@ -22,6 +22,7 @@ APPS: dict[str, str] = {
     "alerts": "app.alerts",
     "statuspage": "app.statuspage",
     "postmortems": "app.postmortems",
+    "jobs": "app.jobs",
 }
 
 
