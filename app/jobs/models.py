@@ -4,7 +4,6 @@ each periodic task. On PostgreSQL procrastinate keeps its own tables (`procrasti
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
 
@@ -28,10 +27,8 @@ class Job(Model):
     class Meta:
         table = "jobs"
         indexes = (("status", "run_at"), ("status", "locked_until"))
-        constraints = (
-            # At most one waiting job per queueing lock (a running one does not count).
-            UniqueConstraint(fields=("queueing_lock",), name="jobs_waiting_queueing_lock", condition="status = 'todo'"),
-        )
+        # Plus, in migration 0001, a partial unique index: at most one waiting job per queueing
+        # lock (a running one does not count). Tortoise creates partial indexes on PostgreSQL only.
 
 
 class PeriodicTick(Model):

@@ -117,8 +117,10 @@ def task(name: str, *, retry: Retry | None = None) -> Callable[[H], H]:
     Handlers run at least once: after a crash a job may run again, so a handler checks the
     database state it acts on (under a row lock) rather than trusting that it runs once."""
 
+    _check_name(name)
+
     def register(handler: H) -> H:
-        _register(TaskSpec(_check_name(name), handler, retry or Retry()))
+        _register(TaskSpec(name, handler, retry or Retry()))
         return handler
 
     return register
@@ -132,9 +134,10 @@ def periodic(
     if (every is None) == (cron is None):
         raise ValueError("give one of every= or cron=")
     expression = every_to_cron(every) if every is not None else _check_cron(cron or "")
+    _check_name(name)
 
     def register(handler: H) -> H:
-        _register(TaskSpec(_check_name(name), handler, retry or Retry()))
+        _register(TaskSpec(name, handler, retry or Retry()))
         _periodic[name] = PeriodicSpec(name, expression)
         return handler
 

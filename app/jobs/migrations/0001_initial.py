@@ -1,7 +1,6 @@
 from tortoise import fields, migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
-from tortoise.migrations.constraints import UniqueConstraint
 
 
 class Migration(migrations.Migration):
@@ -25,11 +24,6 @@ class Migration(migrations.Migration):
             options={
                 "table": "jobs",
                 "app": "jobs",
-                "constraints": [
-                    UniqueConstraint(
-                        fields=("queueing_lock",), name="jobs_waiting_queueing_lock", condition="status = 'todo'"
-                    )
-                ],
                 "indexes": [Index(fields=["status", "run_at"]), Index(fields=["status", "locked_until"])],
                 "pk_attr": "id",
                 "table_description": "One job. `status` is `todo` (waiting for `run_at`), `doing` (claimed by the runner",
@@ -49,5 +43,9 @@ class Migration(migrations.Migration):
                 "table_description": "The latest tick deferred of a periodic task: a tick is deferred once, by one runner.",
             },
             bases=["Model"],
+        ),
+        ops.RunSQL(
+            "CREATE UNIQUE INDEX jobs_waiting_queueing_lock ON jobs (queueing_lock) WHERE status = 'todo'",
+            reverse_sql="DROP INDEX jobs_waiting_queueing_lock",
         ),
     ]
