@@ -43,3 +43,12 @@ async def block(*, marker: str) -> None:
     while not await query("SELECT 1 FROM job_test_runs WHERE marker = ? AND phase = 'release'", [marker]):
         await asyncio.sleep(0.05)
     await record(marker, "done")
+
+
+@jobs.task("test.block-then-fail", retry=jobs.Retry(max_attempts=3, backoff=jobs.constant(timedelta(0))))
+async def block_then_fail(*, marker: str) -> None:
+    """Runs until released, then fails (and would be retried at once)."""
+    await record(marker, "start")
+    while not await query("SELECT 1 FROM job_test_runs WHERE marker = ? AND phase = 'release'", [marker]):
+        await asyncio.sleep(0.05)
+    raise RuntimeError("fails after release")

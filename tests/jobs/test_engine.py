@@ -150,6 +150,24 @@ async def test_a_running_job_does_not_hold_its_queueing_lock(engine: Engine) -> 
     await eventually(lambda: done("r"), what="the running job to finish")
 
 
+async def test_a_retry_colliding_with_a_waiting_job_of_its_lock_gives_way(engine: Engine) -> None:
+    await engine.start()
+    running = await jobs.defer("test.block-then-fail", {"marker": "rc"}, queueing_lock="page:4")
+    await eventually(lambda: runs("rc", "start"), what="the job to start")
+    waiting = await jobs.defer(
+        "test.record", {"marker": "rc2"}, run_at=clock.now() + timedelta(hours=1), queueing_lock="page:4"
+    )
+    assert running is not None and waiting is not None
+    await record("rc", "release")
+    await eventually(lambda: _gone(engine, running), what="the failed job to give way")
+    info = await engine.get(waiting)
+    assert info is not None and info.status == "waiting"
+    assert len(await runs("rc", "start")) == 1
+    # The worker goes on: a later job runs.
+    await jobs.defer("test.record", {"marker": "after"})
+    await eventually(lambda: done("after"), what="a later job")
+
+
 async def test_cancel_removes_a_waiting_job_and_leaves_a_running_one(engine: Engine) -> None:
     waiting = await jobs.defer("test.record", {"marker": "w"}, run_at=clock.now() + timedelta(hours=1))
     assert waiting is not None

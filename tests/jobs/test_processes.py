@@ -103,3 +103,33 @@ async def test_a_periodic_task_runs_once_per_tick_across_two_workers(
 
 async def _ticks(expected: int) -> bool:
     return len([row for row in await runs(phase="done") if row["marker"].startswith("tick:")]) >= expected
+
+
+async def test_a_killed_job_whose_lock_has_a_waiting_job_does_not_block_it(
+    engine: Engine, runs_table: Backend, workers: list[WorkerProcess], tmp_path: Path
+) -> None:
+    """PostgreSQL puts a dead worker's job back to waiting, which a waiting job with the same
+    queueing lock forbids: that job supersedes it. SQLite's runner takes the job over as it is
+    (running again; the lock only counts waiting jobs). Either way the waiting job stays."""
+    killed = await jobs.defer("test.block", {"marker": "ks"}, queueing_lock="page:5")
+    first = spawn(runs_table, tmp_path, workers)
+    await eventually(lambda: runs("ks", "start"), what="the job to start")
+    waiting = await jobs.defer(
+        "test.record", {"marker": "ks2"}, run_at=clock.now() + timedelta(hours=1), queueing_lock="page:5"
+    )
+    assert killed is not None and waiting is not None
+    first.kill()
+    second = spawn(runs_table, tmp_path, workers)
+    if runs_table.is_postgres:
+        await eventually(lambda: _gone(engine, killed), timeout=60, what="the stalled job to give way")
+        assert len(await runs("ks", "start")) == 1
+    else:
+        await eventually(lambda: _started_in_marker("ks", second.pid), timeout=60, what="the job taken over")
+        await record("ks", "release")
+        await eventually(lambda: _gone(engine, killed), what="the job to finish")
+    info = await engine.get(waiting)
+    assert info is not None and info.status == "waiting"
+
+
+async def _started_in_marker(marker: str, pid: int) -> bool:
+    return any(row["pid"] == pid for row in await runs(marker, "start"))
