@@ -18,6 +18,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -49,7 +50,7 @@ async def prepare(database_url: str) -> None:
     await db.close()
 
 
-async def run(database_url: str, count: int, window: float, workers: int) -> list[dict]:
+async def run(database_url: str, count: int, window: float, workers: int) -> list[dict[str, Any]]:
     from app import db
     from app.config import load_settings
     from app.events import unit_of_work
@@ -104,7 +105,7 @@ def worker_main(concurrency: int) -> None:
     asyncio.run(run_worker(settings, concurrency=concurrency))  # this module (__main__) registered the task
 
 
-def report(rows: list[dict], count: int, window: float, workers: int) -> None:
+def report(rows: list[dict[str, Any]], count: int, window: float, workers: int) -> None:
     seen = [row["n"] for row in rows]
     lateness = sorted(row["lateness"] for row in rows)
     twice = len(seen) - len(set(seen))

@@ -45,7 +45,14 @@ def workers(runs_table: Backend, tmp_path: Path) -> Iterator[list[WorkerProcess]
         worker.stop()
 
 
-def spawn(backend: Backend, tmp_path: Path, started: list[WorkerProcess], **options: object) -> WorkerProcess:
-    worker = WorkerProcess(backend.url, tmp_path, **options)  # type: ignore[arg-type]
+def spawn(
+    backend: Backend,
+    tmp_path: Path,
+    started: list[WorkerProcess],
+    *,
+    imports: tuple[str, ...] = (),
+    concurrency: int = 4,
+) -> WorkerProcess:
+    worker = WorkerProcess(backend.url, tmp_path, imports=imports, concurrency=concurrency)
     started.append(worker)
     return worker

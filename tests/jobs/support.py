@@ -33,7 +33,9 @@ def _sql(connection: BaseDBAsyncClient, text: str) -> str:
     return "".join(part + (f"${i + 1}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
 
 
-async def query(text: str, params: list[Any] | None = None, connection: BaseDBAsyncClient | None = None) -> list[dict]:
+async def query(
+    text: str, params: list[Any] | None = None, connection: BaseDBAsyncClient | None = None
+) -> list[dict[str, Any]]:
     connection = connection or get_connection("default")
     return await connection.execute_query_dict(_sql(connection, text), params or [])
 
@@ -50,7 +52,7 @@ async def record(marker: str, phase: str) -> None:
     )
 
 
-async def runs(marker: str | None = None, phase: str | None = None) -> list[dict]:
+async def runs(marker: str | None = None, phase: str | None = None) -> list[dict[str, Any]]:
     rows = await query("SELECT marker, phase, pid, at FROM job_test_runs ORDER BY id")
     return [r for r in rows if (marker is None or r["marker"] == marker) and (phase is None or r["phase"] == phase)]
 

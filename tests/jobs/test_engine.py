@@ -135,7 +135,7 @@ async def _someone_waits_on_a_lock() -> bool:
     rows = await query(
         "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    return rows[0]["n"] > 0
+    return bool(rows[0]["n"] > 0)
 
 
 async def test_a_running_job_does_not_hold_its_queueing_lock(engine: Engine) -> None:

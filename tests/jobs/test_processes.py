@@ -64,13 +64,13 @@ async def test_two_workers_on_one_database_run_each_of_1000_jobs_once(
 
 async def _done_count(expected: int) -> bool:
     rows = await query("SELECT COUNT(*) AS n FROM job_test_runs WHERE phase = 'done'")
-    return rows[0]["n"] >= expected
+    return bool(rows[0]["n"] >= expected)
 
 
 async def _no_jobs_left(backend: Backend) -> bool:
     table = "procrastinate_jobs" if backend.is_postgres else "jobs"
     rows = await query(f"SELECT COUNT(*) AS n FROM {table}")
-    return rows[0]["n"] == 0
+    return bool(rows[0]["n"] == 0)
 
 
 async def test_a_job_due_while_no_worker_runs_fires_when_one_starts(

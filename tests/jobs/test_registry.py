@@ -51,7 +51,7 @@ def test_bad_registrations_are_refused() -> None:
     def not_async() -> None: ...
 
     with pytest.raises(TypeError):
-        jobs.task("test.not-async")(not_async)  # type: ignore[arg-type]
+        jobs.task("test.not-async")(not_async)  # type: ignore[type-var]
     with pytest.raises(ValueError):
         jobs.periodic("test.both", every=timedelta(minutes=1), cron="* * * * *")
     with pytest.raises(ValueError):
