@@ -1,4 +1,4 @@
-"""The `firebreak` command: serve, migrate, demo, users, tokens, export-schema."""
+"""The `firebreak` command: serve, worker, migrate, demo, users, tokens, export-schema."""
 
 from __future__ import annotations
 
@@ -121,6 +121,25 @@ def _serve(settings: Settings, *, workers: int = 1, env: dict[str, str] | None =
         ws_per_message_deflate=False,
         timeout_graceful_shutdown=10,
     )
+
+
+@main.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    help="Jobs run at once (FIREBREAK_WORKER_CONCURRENCY, default 10).",
+)
+@fail_cleanly
+def worker(concurrency: int | None) -> None:
+    """Run background jobs (escalations, deliveries, periodic tasks) until SIGTERM or Ctrl-C."""
+    from app.jobs.process import PendingMigrations, run_worker
+
+    settings = _settings(worker_concurrency=concurrency)
+    configure_logging(settings)
+    try:
+        asyncio.run(run_worker(settings))
+    except PendingMigrations as error:
+        raise CommandError(str(error)) from None
 
 
 @main.command()

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import limits
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
     outbound_allow: Annotated[tuple[str, ...], NoDecode] = ()
+    worker: bool = True
+    worker_concurrency: int = Field(default=10, ge=1, le=1000)
+    jobs_heartbeat: float = Field(default=5.0, gt=0, le=300)
+    jobs_stalled_after: float = Field(default=30.0, gt=0, le=3600)
+    jobs_poll_interval: float = Field(default=5.0, gt=0, le=3600)
+    jobs_shutdown_timeout: float = Field(default=10.0, ge=0, le=3600)
 
     @field_validator("database_url", "redis_url", "public_url", "status_page_logo_url", mode="before")
     @classmethod
@@ -203,6 +209,12 @@ class Settings(BaseSettings):
         if isinstance(value, (tuple, list)):
             for entry in value:
                 parse_allow_entry(str(entry))  # a ValueError names the entry
+    @field_validator("jobs_stalled_after")
+    @classmethod
+    def _check_stalled_after(cls, value: float, info: ValidationInfo) -> float:
+        heartbeat = info.data.get("jobs_heartbeat")
+        if heartbeat is not None and value < 2 * heartbeat:
+            raise ValueError(f"must be at least twice FIREBREAK_JOBS_HEARTBEAT ({heartbeat:g} s)")
         return value
 
     @field_validator("log_level", mode="before")

@@ -25,6 +25,7 @@ APPS: dict[str, str] = {
     "alerts": "app.alerts",
     "statuspage": "app.statuspage",
     "postmortems": "app.postmortems",
+    "jobs": "app.jobs",
 }
 
 
