@@ -209,6 +209,8 @@ class Settings(BaseSettings):
         if isinstance(value, (tuple, list)):
             for entry in value:
                 parse_allow_entry(str(entry))  # a ValueError names the entry
+        return value
+
     @field_validator("jobs_stalled_after")
     @classmethod
     def _check_stalled_after(cls, value: float, info: ValidationInfo) -> float:
